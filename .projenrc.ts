@@ -1,0 +1,117 @@
+import { awscdk, javascript } from 'projen';
+import { UpdateSnapshot } from 'projen/lib/javascript';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-ecr-blueprints',
+  description:
+    'Secure-by-default Amazon ECR for AWS CDK: hardened repositories, lifecycle rules with a local preview, ' +
+    'registry-wide replication, pull-through cache and creation templates, and ECS task definitions pinned to protected images.',
+  author: 'cdk-ecr-blueprints maintainers',
+  authorAddress: 'maintainers@users.noreply.example',
+  repositoryUrl: 'https://github.com/cdk-ecr-blueprints/cdk-ecr-blueprints.git',
+  license: 'Apache-2.0',
+  keywords: ['aws', 'cdk', 'awscdk', 'ecr', 'ecs', 'fargate', 'container-registry', 'security', 'lifecycle'],
+  defaultReleaseBranch: 'main',
+  projenrcTs: true,
+  packageManager: javascript.NodePackageManager.NPM,
+
+  cdkVersion: '2.276.0',
+  constructsVersion: '10.5.1',
+  jsiiVersion: '~6.0.0',
+  typescriptVersion: '~6.0.3',
+
+  // No hosted CI here: .ci/run is the pipeline. Release automation is left to the publisher.
+  github: false,
+  release: false,
+
+  devDeps: [
+    'cdk-nag@^3.0.2',
+    'aws-cdk@^2.1148.1',
+    'fast-check@^4',
+    'tsx@^4',
+  ],
+
+  jestOptions: {
+    jestVersion: '^29',
+    updateSnapshot: UpdateSnapshot.NEVER,
+    jestConfig: {
+      moduleNameMapper: {
+        '^cdk-ecr-blueprints$': '<rootDir>/src/index.ts',
+      },
+      // Synthesizing whole stacks is CPU-bound; two workers fit the two-core machines this runs on.
+      maxWorkers: 2,
+      testTimeout: 60_000,
+    },
+  },
+
+  eslintOptions: {
+    dirs: ['src'],
+    devdirs: ['test', 'examples', 'scripts', 'bench', 'projenrc'],
+  },
+
+  tsconfigDev: {
+    include: ['../src/**/*.ts', '../examples/**/*.ts', '../scripts/**/*.ts', '../bench/**/*.ts'],
+    compilerOptions: {
+      paths: { 'cdk-ecr-blueprints': ['../src/index.ts'] },
+    },
+  },
+
+  publishToPypi: {
+    distName: 'cdk-ecr-blueprints',
+    module: 'cdk_ecr_blueprints',
+  },
+  publishToMaven: {
+    javaPackage: 'io.github.cdkecrblueprints',
+    mavenGroupId: 'io.github.cdk-ecr-blueprints',
+    mavenArtifactId: 'cdk-ecr-blueprints',
+  },
+  publishToNuget: {
+    dotNetNamespace: 'CdkEcrBlueprints',
+    packageId: 'CdkEcrBlueprints',
+  },
+  publishToGo: {
+    moduleName: 'github.com/cdk-ecr-blueprints/cdk-ecr-blueprints-go',
+  },
+
+  gitignore: ['cdk.out', '/dist/', '.bench/', '/.e2e/'],
+});
+
+for (const p of ['/examples/', '/scripts/', '/bench/', '/docs/', '/.ci/', 'cdk.out', '/dist/codegen/', '/coverage/']) {
+  project.addPackageIgnore(p);
+}
+
+// jest 30 and resolver >= 3.10 pull in unrs-resolver, whose optional binaries the registry lacks.
+project.addDevDeps('eslint-import-resolver-typescript@~3.8.7', 'ts-jest@^29', '@types/node@^20');
+
+// Packaging for PyPI, Maven, NuGet and Go needs their toolchains and registries; the default
+// package step builds the npm tarball only, and package:codegen proves the other bindings generate.
+const packageTask = project.tasks.tryFind('package')!;
+packageTask.reset();
+packageTask.spawn(project.tasks.tryFind('package:js')!);
+
+// ts-jest only transpiles; the `typecheck` task type-checks tests, examples and scripts in one pass.
+project.jest?.config && Object.assign(project.jest.config, {
+  transform: {
+    '^.+\\.[t]sx?$': ['ts-jest', { tsconfig: 'test/tsconfig.json', isolatedModules: true }],
+  },
+});
+
+const typecheck = project.addTask('typecheck', {
+  description: 'Type-check src, tests, examples and scripts',
+  exec: 'tsc --noEmit -p test/tsconfig.json',
+});
+project.testTask.prependSpawn(typecheck);
+
+project.addTask('examples', {
+  description: 'Synthesize every example app into cdk.out/ and print a summary per stack (the main job)',
+  exec: 'tsx scripts/synth-examples.ts',
+});
+
+// The default build packages JavaScript only (the other registries are not reachable from every
+// machine); this task proves the Python, Java, .NET and Go bindings generate.
+project.addTask('package:codegen', {
+  description: 'Generate (not build) the Python, Java, .NET and Go bindings with jsii-pacmak --code-only',
+  exec: 'jsii-pacmak --code-only --target python --target java --target dotnet --target go --outdir dist/codegen',
+});
+
+project.synth();
