@@ -73,7 +73,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     moduleName: 'github.com/cdk-ecr-blueprints/cdk-ecr-blueprints-go',
   },
 
-  gitignore: ['cdk.out', '/dist/', '.bench/', '/.e2e/'],
+  gitignore: ['cdk.out', '/dist/', '.bench/', '/.e2e/', '/node_modules'],
 });
 
 for (const p of ['/examples/', '/scripts/', '/bench/', '/docs/', '/.ci/', 'cdk.out', '/dist/codegen/', '/coverage/']) {
@@ -95,6 +95,9 @@ project.jest?.config && Object.assign(project.jest.config, {
     '^.+\\.[t]sx?$': ['ts-jest', { tsconfig: 'test/tsconfig.json', isolatedModules: true }],
   },
 });
+
+// Node 20 works for every tool used here; the end-of-life banner only adds noise to CI logs.
+project.tasks.addEnvironment('JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION', '1');
 
 const typecheck = project.addTask('typecheck', {
   description: 'Type-check src, tests, examples and scripts',
