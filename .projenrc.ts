@@ -107,7 +107,8 @@ project.testTask.prependSpawn(typecheck);
 
 project.addTask('examples', {
   description: 'Synthesize every example app into cdk.out/ and print a summary per stack (the main job)',
-  exec: 'tsx scripts/synth-examples.ts',
+  exec: 'tsx --tsconfig examples/tsconfig.json scripts/synth-examples.ts',
+  receiveArgs: true,
 });
 
 // The default build packages JavaScript only (the other registries are not reachable from every
