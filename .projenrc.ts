@@ -92,7 +92,7 @@ packageTask.spawn(project.tasks.tryFind('package:js')!);
 // ts-jest only transpiles; the `typecheck` task type-checks tests, examples and scripts in one pass.
 project.jest?.config && Object.assign(project.jest.config, {
   transform: {
-    '^.+\\.[t]sx?$': ['ts-jest', { tsconfig: 'test/tsconfig.json', isolatedModules: true }],
+    '^.+\\.[t]sx?$': ['ts-jest', { tsconfig: 'test/tsconfig.json' }],
   },
 });
 
