@@ -1,0 +1,390 @@
+import { Annotations, Arn, ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { ImageReference } from './image-reference';
+import { checkFargateTaskSize } from '../private/fargate';
+import { ManagedPolicyRole } from '../private/managed-policy-role';
+import { checkLength, checkPattern, checkUnique, fail, isUnresolved } from '../private/validate';
+
+/**
+ * Properties of a `TaggedImageTaskDefinition`.
+ */
+export interface TaggedImageTaskDefinitionProps {
+  /** The image the essential container runs. */
+  readonly image: ImageReference;
+
+  /**
+   * CPU units of the task (256, 512, 1024, 2048, 4096, 8192 or 16384).
+   *
+   * @default 256
+   */
+  readonly cpu?: number;
+
+  /**
+   * Memory of the task in MiB; the values allowed depend on `cpu` (for example 512, 1024 or 2048
+   * with 256 cpu units). An invalid pair is an error that lists the values allowed.
+   *
+   * @default 512
+   */
+  readonly memoryLimitMiB?: number;
+
+  /**
+   * The processor architecture the image is built for.
+   *
+   * @default ecs.CpuArchitecture.ARM64
+   */
+  readonly cpuArchitecture?: ecs.CpuArchitecture;
+
+  /**
+   * Ephemeral storage of the task in GiB (21-200).
+   *
+   * @default - 20 GiB, the Fargate default
+   */
+  readonly ephemeralStorageGiB?: number;
+
+  /**
+   * The task definition family (up to 255 letters, digits, `-` and `_`).
+   *
+   * @default - a name generated from the construct path
+   */
+  readonly family?: string;
+
+  /**
+   * The name of the essential container (up to 255 letters, digits, `-` and `_`).
+   *
+   * @default 'app'
+   */
+  readonly containerName?: string;
+
+  /**
+   * The command the container runs, replacing the image's `CMD`.
+   *
+   * @default - the image's command
+   */
+  readonly command?: string[];
+
+  /**
+   * The user (and group) the container runs as: `user`, `user:group`, `uid` or `uid:gid`. Root
+   * (`root` or `0`, as user or group) is rejected unless `allowRootUser` is true.
+   *
+   * @default '1000:1000'
+   */
+  readonly user?: string;
+
+  /**
+   * Let the container run as root.
+   *
+   * @default false
+   */
+  readonly allowRootUser?: boolean;
+
+  /**
+   * Mount the container's root filesystem read-only. Give the paths the application writes to in
+   * `writablePaths`.
+   *
+   * @default true
+   */
+  readonly readonlyRootFilesystem?: boolean;
+
+  /**
+   * Absolute paths that stay writable with a read-only root filesystem (for example `/tmp`). Each one
+   * is a task volume on the task's ephemeral storage, empty when the task starts.
+   *
+   * @default - none
+   */
+  readonly writablePaths?: string[];
+
+  /**
+   * Secrets given to the container as environment variables, read from Secrets Manager or Systems
+   * Manager Parameter Store at start. The execution role gets read access to each one.
+   *
+   * @default - none
+   */
+  readonly secrets?: { [name: string]: ecs.Secret };
+
+  /**
+   * Plain environment variables, for configuration that is not secret. They are visible to anyone
+   * who can describe the task definition: secrets belong in `secrets`, and names that look like
+   * secrets (password, secret, token, api key, credential, private key) get a warning. cdk-nag
+   * AwsSolutions-ECS2 reports every plain environment variable; acknowledge it on the task
+   * definition when the values are not secret.
+   *
+   * @default - none
+   */
+  readonly environment?: { [name: string]: string };
+
+  /**
+   * Port mappings of the container (the network mode is awsvpc: host and container port are the same).
+   *
+   * @default - none
+   */
+  readonly portMappings?: ecs.PortMapping[];
+
+  /**
+   * The container health check.
+   *
+   * @default - the image's health check, if any
+   */
+  readonly healthCheck?: ecs.HealthCheck;
+
+  /**
+   * The task role, the identity of the application. Statements added with `addToTaskRolePolicy`
+   * go to a customer-managed policy of this construct when the role is created here.
+   *
+   * @default - a new role with no permissions, assumable by ecs-tasks.amazonaws.com
+   */
+  readonly taskRole?: iam.IRole;
+
+  /**
+   * The log group the container writes to.
+   *
+   * @default - a new log group encrypted with `logEncryptionKey`, with `logRetention`, kept on stack deletion (see `removalPolicy`)
+   */
+  readonly logGroup?: logs.ILogGroup;
+
+  /**
+   * How long the new log group keeps log events. Only used when `logGroup` is not given.
+   *
+   * @default logs.RetentionDays.ONE_YEAR
+   */
+  readonly logRetention?: logs.RetentionDays;
+
+  /**
+   * The KMS key that encrypts the new log group. Its key policy receives a statement that lets
+   * CloudWatch Logs of this region use it for the log groups of this account (when the key is
+   * defined in the app). Only used when `logGroup` is not given.
+   *
+   * @default - a new key with rotation enabled
+   */
+  readonly logEncryptionKey?: kms.IKey;
+
+  /**
+   * The log stream prefix: streams are named `<prefix>/<container name>/<task id>`.
+   *
+   * @default 'ecs'
+   */
+  readonly logStreamPrefix?: string;
+
+  /**
+   * What happens to the log group and the key created here when they leave the stack.
+   *
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** Container names, task families and volume names: up to 255 letters, digits, `-` and `_`. */
+const ECS_NAME_PATTERN = /[A-Za-z0-9_-]{1,255}/;
+const ECS_NAME_RULE = 'names are 1-255 letters, digits, - and _';
+
+/** The `user` field: a name or id, optionally `:` and a group name or id. */
+const USER_PATTERN = /[^\s:]+(:[^\s:]+)?/;
+const USER_RULE = 'users are written user, user:group, uid or uid:gid';
+const ROOT_IDENTIFIERS = ['root', '0'];
+
+/** Environment variable names that usually carry a secret. */
+const SECRET_LIKE_NAME = /(PASSW(OR)?D|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY)/i;
+
+/**
+ * A Fargate task definition with one essential container that runs a pinned `ImageReference`,
+ * with secure defaults:
+ *
+ * - the execution role has no AWS-managed policy and no inline policy: the image pull, the log
+ *   stream and the secrets are granted in a customer-managed policy scoped to their ARNs, and
+ *   `ecr:GetAuthorizationToken` (no resource-level permission exists for it) on `*` sits alone in a
+ *   second customer-managed policy, `registryAuthorizationPolicy`;
+ * - a separate task role with no permissions;
+ * - logs to a CloudWatch log group with a retention period and a customer-managed KMS key with
+ *   rotation, both kept on stack deletion;
+ * - a read-only root filesystem, a non-root user (`1000:1000`), secrets only through `secrets`;
+ * - ARM64 (or X86_64) Linux, and a cpu/memory pair Fargate accepts.
+ *
+ * When the image is a tag of a `SecureRepository`, that tag is protected from the repository's
+ * lifecycle rules, wherever the repository is in the app.
+ *
+ * It is an `ecs.FargateTaskDefinition`, so `ecs.FargateService` takes it.
+ */
+export class TaggedImageTaskDefinition extends ecs.FargateTaskDefinition {
+  /** The image the essential container runs. */
+  public readonly image: ImageReference;
+  /** The image URI in the container definition. */
+  public readonly imageUri: string;
+  /** The essential container. */
+  public readonly container: ecs.ContainerDefinition;
+  /** The log group of the container. */
+  public readonly logGroup: logs.ILogGroup;
+  /** The key that encrypts the log group, when the log group was created here. */
+  public readonly logEncryptionKey?: kms.IKey;
+
+  private readonly pinnedExecutionRole: ManagedPolicyRole;
+  private readonly ownsTaskRole: boolean;
+  private _taskRolePolicy?: iam.ManagedPolicy;
+
+  constructor(scope: Construct, id: string, props: TaggedImageTaskDefinitionProps) {
+    const cpu = props.cpu ?? 256;
+    const memoryLimitMiB = props.memoryLimitMiB ?? 512;
+    super(scope, id, {
+      cpu,
+      memoryLimitMiB,
+      ephemeralStorageGiB: props.ephemeralStorageGiB,
+      family: props.family,
+      taskRole: props.taskRole,
+      runtimePlatform: {
+        cpuArchitecture: props.cpuArchitecture ?? ecs.CpuArchitecture.ARM64,
+        operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+      },
+    });
+    this.ownsTaskRole = props.taskRole === undefined;
+
+    checkFargateTaskSize(this, cpu, memoryLimitMiB);
+    checkPattern(this, 'family', props.family, ECS_NAME_PATTERN, ECS_NAME_RULE);
+    const containerName = props.containerName ?? 'app';
+    checkPattern(this, 'containerName', containerName, ECS_NAME_PATTERN, ECS_NAME_RULE);
+    const user = props.user ?? '1000:1000';
+    checkPattern(this, 'user', user, USER_PATTERN, USER_RULE);
+    if (!props.allowRootUser && !isUnresolved(user) && user.split(':').some(part => ROOT_IDENTIFIERS.includes(part.toLowerCase()))) {
+      fail(this, 'user', user, 'the container would run as root; use a non-root user, or set allowRootUser: true');
+    }
+    const writablePaths = props.writablePaths ?? [];
+    checkUnique(this, 'writablePaths', writablePaths);
+    for (const path of writablePaths) {
+      checkPattern(this, 'writablePaths', path, /\/.*/, 'writable paths are absolute container paths (they start with /)');
+      checkLength(this, 'writablePaths', path, 1, 4096);
+    }
+    for (const name of Object.keys(props.environment ?? {})) {
+      if (SECRET_LIKE_NAME.test(name)) {
+        Annotations.of(this).addWarningV2('cdk-ecr-blueprints:secretInEnvironment',
+          `the environment variable ${name} looks like a secret; plain environment variables are readable by anyone who can ` +
+          'describe the task definition: pass it through secrets instead');
+      }
+    }
+
+    this.pinnedExecutionRole = new ManagedPolicyRole(this, 'ExecutionRole', {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      description: `Pulls the image and writes the logs of ${this.node.path}`,
+    });
+
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    if (props.logGroup) {
+      if (props.logEncryptionKey || props.logRetention) {
+        fail(this, props.logEncryptionKey ? 'logEncryptionKey' : 'logRetention',
+          props.logEncryptionKey ? props.logEncryptionKey.node.path : props.logRetention,
+          'only applies to the log group created here; configure the given logGroup instead');
+      }
+      this.logGroup = props.logGroup;
+    } else {
+      this.logEncryptionKey = props.logEncryptionKey ?? new kms.Key(this, 'LogKey', {
+        description: `Encrypts the logs of ${this.node.path}`,
+        enableKeyRotation: true,
+        removalPolicy,
+      });
+      allowCloudWatchLogs(this.logEncryptionKey);
+      this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+        encryptionKey: this.logEncryptionKey,
+        retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
+        removalPolicy,
+      });
+    }
+
+    this.image = props.image;
+    this.imageUri = props.image.imageUri;
+    this.container = this.addContainer('Container', {
+      containerName,
+      image: props.image.toContainerImage(),
+      essential: true,
+      command: props.command,
+      user,
+      readonlyRootFilesystem: props.readonlyRootFilesystem ?? true,
+      secrets: props.secrets,
+      environment: props.environment,
+      portMappings: props.portMappings,
+      healthCheck: props.healthCheck,
+      logging: ecs.LogDrivers.awsLogs({
+        logGroup: this.logGroup,
+        streamPrefix: props.logStreamPrefix ?? 'ecs',
+      }),
+    });
+
+    writablePaths.forEach((containerPath, i) => {
+      const name = `writable-${i + 1}`;
+      this.addVolume({ name });
+      this.container.addMountPoints({ sourceVolume: name, containerPath, readOnly: false });
+    });
+  }
+
+  /** The execution role: ECS uses it to pull the image, create log streams and read the secrets. */
+  public get executionRole(): iam.IRole | undefined {
+    return this.pinnedExecutionRole;
+  }
+
+  /**
+   * The customer-managed policy of the execution role that holds every scoped statement (image
+   * pull on the repository ARN, log stream on the log group, secrets).
+   */
+  public get executionRolePolicy(): iam.ManagedPolicy {
+    return this.pinnedExecutionRole.policy!;
+  }
+
+  /**
+   * The customer-managed policy of the execution role that holds only `ecr:GetAuthorizationToken`
+   * on `*`. ECR has no resource-level permission for that action; this is the construct to
+   * acknowledge cdk-nag's `AwsSolutions-IAM5[Resource::*]` on.
+   */
+  public get registryAuthorizationPolicy(): iam.ManagedPolicy {
+    return this.pinnedExecutionRole.authorizationPolicy!;
+  }
+
+  /**
+   * The execution role, created with the task definition (never replaced by a default role).
+   */
+  public obtainExecutionRole(): iam.IRole {
+    return this.pinnedExecutionRole;
+  }
+
+  /**
+   * Adds a statement to the task role. When the task role was created here, the statement goes to
+   * a customer-managed policy (`TaskRolePolicy`) attached to it, not to an inline policy.
+   */
+  public addToTaskRolePolicy(statement: iam.PolicyStatement): void {
+    if (!this.ownsTaskRole) {
+      super.addToTaskRolePolicy(statement);
+      return;
+    }
+    if (!this._taskRolePolicy) {
+      this._taskRolePolicy = new iam.ManagedPolicy(this, 'TaskRolePolicy', {
+        description: `Permissions of the task role of ${this.node.path}`,
+      });
+      this.taskRole.addManagedPolicy(this._taskRolePolicy);
+    }
+    this._taskRolePolicy.addStatements(statement);
+  }
+}
+
+/**
+ * Lets CloudWatch Logs of the stack's region use the key for log groups of the stack's account
+ * (CloudWatch Logs user guide, encrypt log data with AWS KMS). The condition names the account's
+ * log groups rather than one log group: naming the log group would make the key depend on the log
+ * group that depends on the key.
+ */
+function allowCloudWatchLogs(key: kms.IKey): void {
+  const stack = Stack.of(key);
+  key.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'AllowCloudWatchLogsOfThisAccount',
+    principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+    actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+    resources: ['*'],
+    conditions: {
+      ArnLike: {
+        'kms:EncryptionContext:aws:logs:arn': Arn.format({
+          service: 'logs',
+          resource: 'log-group',
+          resourceName: '*',
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }, stack),
+      },
+    },
+  }), true);
+}
