@@ -1,0 +1,361 @@
+import { CfnParameter, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { managedPolicyStatements, stack } from './helpers';
+import { ImageReference, SecureRepository, TaggedImageTaskDefinition, TaggedImageTaskDefinitionProps } from '../../src';
+
+const PULL = ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'];
+
+function taskIn(s: Stack, props: Partial<TaggedImageTaskDefinitionProps> = {}): TaggedImageTaskDefinition {
+  const repo = new SecureRepository(s, 'Repo', { repositoryName: 'team/api' });
+  return new TaggedImageTaskDefinition(s, 'Task', { image: ImageReference.fromRepository(repo, { tag: 'v1' }), ...props });
+}
+
+function container(template: Template): any {
+  const [task] = Object.values(template.findResources('AWS::ECS::TaskDefinition'));
+  expect(task.Properties.ContainerDefinitions).toHaveLength(1);
+  return task.Properties.ContainerDefinitions[0];
+}
+
+describe('TaggedImageTaskDefinition defaults', () => {
+  test('256 cpu, 512 MiB, ARM64 Linux, awsvpc, Fargate', () => {
+    const s = stack();
+    taskIn(s);
+    Template.fromStack(s).hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Cpu: '256',
+      Memory: '512',
+      NetworkMode: 'awsvpc',
+      RequiresCompatibilities: ['FARGATE'],
+      RuntimePlatform: { CpuArchitecture: 'ARM64', OperatingSystemFamily: 'LINUX' },
+    });
+  });
+
+  test('one essential container: read-only root filesystem, non-root user, awslogs, no environment', () => {
+    const s = stack();
+    const task = taskIn(s);
+    const c = container(Template.fromStack(s));
+    expect(c).toEqual({
+      Name: 'app',
+      Essential: true,
+      Image: s.resolve(task.imageUri),
+      ReadonlyRootFilesystem: true,
+      User: '1000:1000',
+      LogConfiguration: {
+        LogDriver: 'awslogs',
+        Options: {
+          'awslogs-group': { Ref: expect.stringMatching(/^TaskLogGroup/) },
+          'awslogs-stream-prefix': 'ecs',
+          'awslogs-region': 'us-east-1',
+        },
+      },
+    });
+    expect(task.container.containerName).toBe('app');
+    expect(task.defaultContainer).toBe(task.container);
+  });
+
+  test('the log group has a one-year retention, a rotating KMS key, and both are kept on deletion', () => {
+    const s = stack();
+    taskIn(s);
+    const t = Template.fromStack(s);
+    t.hasResource('AWS::Logs::LogGroup', {
+      Properties: { RetentionInDays: 365, KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TaskLogKey'), 'Arn'] } },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+    t.hasResource('AWS::KMS::Key', {
+      Properties: {
+        Description: 'Encrypts the logs of Test/Task',
+        EnableKeyRotation: true,
+        KeyPolicy: {
+          Statement: Match.arrayWith([{
+            Sid: 'AllowCloudWatchLogsOfThisAccount',
+            Effect: 'Allow',
+            Principal: { Service: 'logs.us-east-1.amazonaws.com' },
+            Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+            Resource: '*',
+            Condition: {
+              ArnLike: {
+                'kms:EncryptionContext:aws:logs:arn': {
+                  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:us-east-1:111111111111:log-group:*']],
+                },
+              },
+            },
+          }]),
+        },
+      },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+
+  test('the execution role has two customer-managed policies, no inline policy and no AWS-managed policy', () => {
+    const s = stack();
+    const task = taskIn(s);
+    const t = Template.fromStack(s);
+    t.resourceCountIs('AWS::IAM::Policy', 0);
+    t.resourceCountIs('AWS::IAM::ManagedPolicy', 2);
+    t.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: { Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'ecs-tasks.amazonaws.com' } }] },
+      ManagedPolicyArns: [
+        { Ref: s.getLogicalId(task.executionRolePolicy.node.defaultChild as iam.CfnManagedPolicy) },
+        { Ref: s.getLogicalId(task.registryAuthorizationPolicy.node.defaultChild as iam.CfnManagedPolicy) },
+      ],
+      Policies: Match.absent(),
+    });
+    expect(task.obtainExecutionRole()).toBe(task.executionRole);
+    expect(task.executionRole).not.toBe(task.taskRole);
+  });
+
+  test('execution role statements: the pull on the repository ARN and the log stream on the log group, nothing else', () => {
+    const s = stack();
+    taskIn(s);
+    const t = Template.fromStack(s);
+    expect(managedPolicyStatements(t, 'TaskExecutionRolePolicy')).toEqual([
+      { Action: PULL, Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^Repo/), 'Arn'] } },
+      { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^TaskLogGroup/), 'Arn'] } },
+    ]);
+    expect(managedPolicyStatements(t, 'TaskExecutionRoleRegistryAuthorizationPolicy')).toEqual([
+      { Action: 'ecr:GetAuthorizationToken', Effect: 'Allow', Resource: '*' },
+    ]);
+  });
+
+  test('the task role is separate and has no permissions', () => {
+    const s = stack();
+    const task = taskIn(s);
+    const t = Template.fromStack(s);
+    const roleId = s.getLogicalId(task.taskRole.node.defaultChild as iam.CfnRole);
+    t.hasResourceProperties('AWS::ECS::TaskDefinition', { TaskRoleArn: { 'Fn::GetAtt': [roleId, 'Arn'] } });
+    const role = t.toJSON().Resources[roleId];
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(role.Properties.Policies).toBeUndefined();
+  });
+
+  test('ecs.FargateService takes it', () => {
+    const s = stack();
+    const task = taskIn(s);
+    const vpc = new ec2.Vpc(s, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'app', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    new ecs.FargateService(s, 'Service', { cluster: new ecs.Cluster(s, 'Cluster', { vpc }), taskDefinition: task });
+    Template.fromStack(s).hasResourceProperties('AWS::ECS::Service', { LaunchType: 'FARGATE', TaskDefinition: { Ref: Match.stringLikeRegexp('^Task') } });
+  });
+});
+
+describe('TaggedImageTaskDefinition options', () => {
+  test('size, architecture, family, name, command, ports, health check, ephemeral storage', () => {
+    const s = stack();
+    taskIn(s, {
+      cpu: 1024,
+      memoryLimitMiB: 4096,
+      cpuArchitecture: ecs.CpuArchitecture.X86_64,
+      family: 'team-api',
+      containerName: 'api',
+      command: ['serve', '--port', '8080'],
+      portMappings: [{ containerPort: 8080 }],
+      healthCheck: { command: ['CMD', '/bin/health'] },
+      ephemeralStorageGiB: 40,
+    });
+    const t = Template.fromStack(s);
+    t.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      Cpu: '1024',
+      Memory: '4096',
+      Family: 'team-api',
+      EphemeralStorage: { SizeInGiB: 40 },
+      RuntimePlatform: { CpuArchitecture: 'X86_64', OperatingSystemFamily: 'LINUX' },
+    });
+    expect(container(t)).toMatchObject({
+      Name: 'api',
+      Command: ['serve', '--port', '8080'],
+      PortMappings: [{ ContainerPort: 8080, Protocol: 'tcp' }],
+      HealthCheck: { Command: ['CMD', '/bin/health'] },
+    });
+  });
+
+  test('writable paths become task volumes mounted read-write', () => {
+    const s = stack();
+    taskIn(s, { writablePaths: ['/tmp', '/var/cache/app'] });
+    const t = Template.fromStack(s);
+    t.hasResourceProperties('AWS::ECS::TaskDefinition', { Volumes: [{ Name: 'writable-1' }, { Name: 'writable-2' }] });
+    expect(container(t).MountPoints).toEqual([
+      { ContainerPath: '/tmp', ReadOnly: false, SourceVolume: 'writable-1' },
+      { ContainerPath: '/var/cache/app', ReadOnly: false, SourceVolume: 'writable-2' },
+    ]);
+  });
+
+  test('a writable root filesystem and root are explicit opt-ins', () => {
+    const s = stack();
+    taskIn(s, { readonlyRootFilesystem: false, user: 'root', allowRootUser: true });
+    expect(container(Template.fromStack(s))).toMatchObject({ ReadonlyRootFilesystem: false, User: 'root' });
+  });
+
+  test('secrets are read by the execution role, in its scoped policy', () => {
+    const s = stack();
+    const secret = new secretsmanager.Secret(s, 'DbPassword');
+    taskIn(s, { secrets: { DB_PASSWORD: ecs.Secret.fromSecretsManager(secret) } });
+    const t = Template.fromStack(s);
+    t.resourceCountIs('AWS::IAM::Policy', 0);
+    expect(managedPolicyStatements(t, 'TaskExecutionRolePolicy')).toContainEqual({
+      Action: ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'],
+      Effect: 'Allow',
+      Resource: { Ref: expect.stringMatching(/^DbPassword/) },
+    });
+    expect(container(t).Secrets).toEqual([{ Name: 'DB_PASSWORD', ValueFrom: { Ref: expect.stringMatching(/^DbPassword/) } }]);
+  });
+
+  test('plain environment variables are passed; names that look like secrets get a warning', () => {
+    const s = stack();
+    taskIn(s, { environment: { LOG_LEVEL: 'info', API_TOKEN: 'oops' } });
+    expect(container(Template.fromStack(s)).Environment).toEqual([
+      { Name: 'LOG_LEVEL', Value: 'info' },
+      { Name: 'API_TOKEN', Value: 'oops' },
+    ]);
+    const warnings = Annotations.fromStack(s).findWarning('/Test/Task', Match.stringLikeRegexp('looks like a secret'));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.stringify(warnings[0].entry.data)).toContain('API_TOKEN');
+  });
+
+  test('statements for the task role go to a customer-managed policy (ECS Exec included)', () => {
+    const s = stack();
+    const task = taskIn(s);
+    task.addToTaskRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::bucket/*'] }));
+    const vpc = new ec2.Vpc(s, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'app', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
+    new ecs.FargateService(s, 'Service', { cluster: new ecs.Cluster(s, 'Cluster', { vpc }), taskDefinition: task, enableExecuteCommand: true });
+    const t = Template.fromStack(s);
+    t.resourceCountIs('AWS::IAM::Policy', 0);
+    const statements = managedPolicyStatements(t, 'TaskTaskRolePolicy');
+    expect(statements[0]).toEqual({ Action: 's3:GetObject', Effect: 'Allow', Resource: 'arn:aws:s3:::bucket/*' });
+    expect(statements).toContainEqual(expect.objectContaining({ Action: expect.arrayContaining(['ssmmessages:CreateControlChannel']) }));
+    t.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.anyValue(),
+      ManagedPolicyArns: [{ Ref: Match.stringLikeRegexp('^TaskTaskRolePolicy') }],
+    });
+  });
+
+  test('a given task role is used as is', () => {
+    const s = stack();
+    const role = new iam.Role(s, 'AppRole', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    const task = taskIn(s, { taskRole: role });
+    task.addToTaskRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::bucket/*'] }));
+    expect(task.taskRole).toBe(role);
+    const t = Template.fromStack(s);
+    t.hasResourceProperties('AWS::IAM::Policy', { Roles: [{ Ref: Match.stringLikeRegexp('^AppRole') }] });
+    expect(Object.keys(t.findResources('AWS::IAM::ManagedPolicy')).some(id => id.startsWith('TaskTaskRolePolicy'))).toBe(false);
+  });
+
+  test('a given log group is used and no key or log group is created', () => {
+    const s = stack();
+    const logGroup = new logs.LogGroup(s, 'Shared', { retention: logs.RetentionDays.ONE_MONTH });
+    const task = taskIn(s, { logGroup });
+    const t = Template.fromStack(s);
+    expect(task.logGroup).toBe(logGroup);
+    expect(task.logEncryptionKey).toBeUndefined();
+    t.resourceCountIs('AWS::Logs::LogGroup', 1);
+    expect(Object.keys(t.findResources('AWS::KMS::Key')).filter(id => id.startsWith('TaskLogKey'))).toEqual([]);
+  });
+
+  test('a given key encrypts the new log group and receives the CloudWatch Logs statement', () => {
+    const s = stack();
+    const key = new kms.Key(s, 'LogsKey', { enableKeyRotation: true });
+    taskIn(s, { logEncryptionKey: key, logRetention: logs.RetentionDays.TWO_YEARS });
+    const t = Template.fromStack(s);
+    t.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 731, KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^LogsKey'), 'Arn'] } });
+    t.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'AllowCloudWatchLogsOfThisAccount' })]) },
+    });
+    expect(Object.keys(t.findResources('AWS::KMS::Key')).filter(id => id.startsWith('TaskLogKey'))).toEqual([]);
+  });
+
+  test('removalPolicy DESTROY deletes the log group and its key', () => {
+    const s = stack();
+    taskIn(s, { removalPolicy: RemovalPolicy.DESTROY });
+    const t = Template.fromStack(s);
+    t.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete' });
+    t.hasResource('AWS::KMS::Key', { Properties: { Description: 'Encrypts the logs of Test/Task' }, DeletionPolicy: 'Delete' });
+  });
+
+  test('tokens are accepted for cpu, memory and user', () => {
+    const s = stack();
+    taskIn(s, {
+      cpu: new CfnParameter(s, 'Cpu', { type: 'Number' }).valueAsNumber,
+      memoryLimitMiB: new CfnParameter(s, 'Memory', { type: 'Number' }).valueAsNumber,
+      user: new CfnParameter(s, 'User').valueAsString,
+    });
+    expect(container(Template.fromStack(s)).User).toEqual({ Ref: 'User' });
+  });
+});
+
+describe('TaggedImageTaskDefinition validation', () => {
+  const build = (props: Partial<TaggedImageTaskDefinitionProps>) => () => taskIn(stack(), props);
+
+  test('a cpu Fargate does not offer', () => {
+    expect(build({ cpu: 300 })).toThrow('Test/Task: invalid cpu 300: Fargate accepts cpu 256, 512, 1024, 2048, 4096, 8192, 16384');
+  });
+
+  test('a memory the cpu does not allow lists the values it allows', () => {
+    expect(build({ cpu: 256, memoryLimitMiB: 4096 }))
+      .toThrow('Test/Task: invalid memoryLimitMiB 4096: with cpu 256 Fargate accepts memoryLimitMiB 512, 1024, 2048');
+    expect(build({ cpu: 512, memoryLimitMiB: 512 }))
+      .toThrow('with cpu 512 Fargate accepts memoryLimitMiB 1024, 2048, 3072, 4096');
+    expect(build({ cpu: 8192, memoryLimitMiB: 17408 }))
+      .toThrow('with cpu 8192 Fargate accepts memoryLimitMiB 16384, 20480, 24576, 28672, 32768, 36864, 40960, 45056, 49152, 53248, 57344, 61440');
+  });
+
+  test('the default memory does not fit a larger cpu', () => {
+    expect(build({ cpu: 1024 })).toThrow('invalid memoryLimitMiB 512: with cpu 1024 Fargate accepts memoryLimitMiB 2048, 3072,');
+  });
+
+  test.each([
+    [256, 512], [256, 2048], [512, 4096], [1024, 8192], [2048, 16384], [4096, 30720], [8192, 61440], [16384, 122880], [16384, 40960],
+  ])('cpu %d with %d MiB is accepted', (cpu, memoryLimitMiB) => {
+    expect(build({ cpu, memoryLimitMiB })).not.toThrow();
+  });
+
+  test.each(['root', '0', 'ROOT', '1000:0', 'app:root'])('the root user %s', (user) => {
+    expect(build({ user })).toThrow(`Test/Task: invalid user ${JSON.stringify(user)}: the container would run as root; use a non-root user, or set allowRootUser: true`);
+  });
+
+  test.each(['a b', 'a:b:c', ':1000', ''])('a malformed user %j', (user) => {
+    expect(build({ user })).toThrow(`Test/Task: invalid user ${JSON.stringify(user)}: users are written user, user:group, uid or uid:gid`);
+  });
+
+  test('a container name with a dot', () => {
+    expect(build({ containerName: 'api.v1' })).toThrow('Test/Task: invalid containerName "api.v1": names are 1-255 letters, digits, - and _');
+  });
+
+  test('a family with a slash', () => {
+    expect(build({ family: 'team/api' })).toThrow('Test/Task: invalid family "team/api": names are 1-255 letters, digits, - and _');
+  });
+
+  test('a relative writable path', () => {
+    expect(build({ writablePaths: ['tmp'] })).toThrow('Test/Task: invalid writablePaths "tmp": writable paths are absolute container paths (they start with /)');
+  });
+
+  test('a duplicate writable path', () => {
+    expect(build({ writablePaths: ['/tmp', '/tmp'] })).toThrow('Test/Task: invalid writablePaths ["/tmp","/tmp"]: entries must be unique ("/tmp" appears more than once)');
+  });
+
+  test('log settings next to a given log group', () => {
+    const s = stack();
+    const logGroup = new logs.LogGroup(s, 'Shared');
+    expect(() => taskIn(s, { logGroup, logRetention: logs.RetentionDays.ONE_DAY }))
+      .toThrow('Test/Task: invalid logRetention 1: only applies to the log group created here; configure the given logGroup instead');
+  });
+
+  test('a key next to a given log group', () => {
+    const s = stack();
+    const logGroup = new logs.LogGroup(s, 'Shared');
+    expect(() => taskIn(s, { logGroup, logEncryptionKey: new kms.Key(s, 'K') }))
+      .toThrow('Test/Task: invalid logEncryptionKey "Test/K": only applies to the log group created here');
+  });
+
+  test('a mutable tag of a plain repository is rejected before the task definition is built', () => {
+    const s = stack();
+    expect(() => new TaggedImageTaskDefinition(s, 'Task', {
+      image: ImageReference.fromRepository(new ecr.Repository(s, 'Plain'), { tag: 'v1' }),
+    })).toThrow(/Test\/Plain: invalid tag "v1": the repository lets this tag move/);
+  });
+});
