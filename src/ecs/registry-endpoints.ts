@@ -42,9 +42,9 @@ export interface RegistryEndpointsProps {
 
   /**
    * Also allow pulls through a pull-through cache rule (`ecr:BatchImportUpstreamImage` and
-   * `ecr:CreateRepository` on the registry accounts' repositories). The first pull of an image
-   * still needs a route from ECR to the upstream registry, which ECR reaches itself, but ECR's
-   * documentation asks for a NAT route in the VPC for that first pull.
+   * `ecr:CreateRepository` on the registry accounts' repositories). ECR's user guide notes that,
+   * with interface endpoints, the first pull of an image through a rule needs a route to the
+   * internet (a NAT gateway) from the VPC; later pulls do not.
    *
    * @default false
    */

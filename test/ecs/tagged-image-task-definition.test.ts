@@ -269,6 +269,35 @@ describe('TaggedImageTaskDefinition options', () => {
     expect(Object.keys(t.findResources('AWS::KMS::Key')).filter(id => id.startsWith('TaskLogKey'))).toEqual([]);
   });
 
+  test('two task definitions can share a log key: its policy gets the CloudWatch Logs statement once', () => {
+    const s = stack();
+    const key = new kms.Key(s, 'LogsKey', { enableKeyRotation: true });
+    const repo = new SecureRepository(s, 'Repo');
+    for (const id of ['Api', 'Worker']) {
+      new TaggedImageTaskDefinition(s, id, { image: ImageReference.fromRepository(repo, { tag: 'v1' }), logEncryptionKey: key });
+    }
+    const [keyResource] = Object.entries(Template.fromStack(s).findResources('AWS::KMS::Key')).filter(([id]) => id.startsWith('LogsKey'));
+    expect(keyResource[1].Properties.KeyPolicy.Statement.map((st: any) => st.Sid ?? st.Action)).toEqual(['kms:*', 'AllowCloudWatchLogsOfThisAccount']);
+  });
+
+  test('an environment-agnostic stack grants through the managed policies only (no repository policy)', () => {
+    const s = new Stack();
+    taskIn(s);
+    const t = Template.fromStack(s);
+    t.resourceCountIs('AWS::IAM::Policy', 0);
+    t.hasResourceProperties('AWS::ECR::Repository', { RepositoryPolicyText: Match.absent() });
+    expect(managedPolicyStatements(t, 'TaskExecutionRolePolicy')[0]).toEqual({
+      Action: PULL, Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^Repo/), 'Arn'] },
+    });
+    t.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: {
+        Statement: Match.arrayWith([Match.objectLike({
+          Principal: { Service: { 'Fn::Join': ['', ['logs.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+        })]),
+      },
+    });
+  });
+
   test('removalPolicy DESTROY deletes the log group and its key', () => {
     const s = stack();
     taskIn(s, { removalPolicy: RemovalPolicy.DESTROY });
