@@ -99,6 +99,7 @@ export class FargateServiceStack extends Stack {
       cluster,
       taskDefinition: task,
       desiredCount: 2,
+      minHealthyPercent: 100,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       securityGroups: [serviceSecurityGroup],
       assignPublicIp: false,
