@@ -1,8 +1,8 @@
 // Synthesize: cd examples/fargate-service && npx cdk synth
 //
 // A Fargate service in subnets without internet access that runs a pinned image of a hardened
-// repository: the registry VPC endpoints carry the pulls and the logs, the task definition's roles
-// hold nothing but the pull, the log stream and nothing else, and the deployed tag can never be
+// repository: the registry VPC endpoints carry the pulls and the logs, the execution role holds only
+// the pull and the log stream (the task role holds nothing), and the deployed tag can never be
 // expired by the repository's lifecycle rules.
 import { App, Fn, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';

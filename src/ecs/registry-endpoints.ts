@@ -3,13 +3,16 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { ACCOUNT_PATTERN, ACCOUNT_RULE } from '../private/ecr-rules';
-import { checkCount, checkPattern, checkUnique } from '../private/validate';
+import { checkCount, checkPattern, checkUnique, fail } from '../private/validate';
 
 /**
  * Properties of `RegistryEndpoints`.
  */
 export interface RegistryEndpointsProps {
-  /** The VPC whose tasks pull images privately. */
+  /**
+   * The VPC whose tasks pull images privately. Its DNS support and DNS hostnames must be enabled
+   * (the interface endpoints use private DNS names).
+   */
   readonly vpc: ec2.IVpc;
 
   /**
@@ -132,6 +135,14 @@ export class RegistryEndpoints extends Construct implements ec2.IConnectable {
       for (const account of accounts) checkPattern(this, 'registryAccounts', account, ACCOUNT_PATTERN, ACCOUNT_RULE);
     }
     if (props.allowedPeers) checkCount(this, 'allowedPeers', props.allowedPeers, 1, 50);
+    const vpcResource = props.vpc.node.defaultChild;
+    if (vpcResource instanceof ec2.CfnVPC) {
+      for (const [property, value] of [['enableDnsSupport', vpcResource.enableDnsSupport], ['enableDnsHostnames', vpcResource.enableDnsHostnames]] as const) {
+        if (value === false) {
+          fail(this, `vpc ${property}`, value, 'private DNS names of interface endpoints need DNS support and DNS hostnames enabled in the VPC');
+        }
+      }
+    }
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,

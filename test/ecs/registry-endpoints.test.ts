@@ -191,6 +191,13 @@ describe('RegistryEndpoints validation', () => {
       .toThrow('entries must be unique ("111111111111" appears more than once)');
   });
 
+  test.each([['enableDnsSupport'], ['enableDnsHostnames']])('a VPC with %s off', (property) => {
+    const s = stack();
+    const vpc = new ec2.Vpc(s, 'Vpc', { natGateways: 0, subnetConfiguration: [{ name: 'app', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }], [property]: false });
+    expect(() => new RegistryEndpoints(s, 'Endpoints', { vpc })).toThrow(
+      `Test/Endpoints: invalid vpc ${property} false: private DNS names of interface endpoints need DNS support and DNS hostnames enabled in the VPC`);
+  });
+
   test('an empty peer list', () => {
     expect(() => endpointsIn(stack(), { allowedPeers: [] }))
       .toThrow('Test/Endpoints: invalid allowedPeers []: must have 1-50 entries (got 0)');
