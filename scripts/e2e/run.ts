@@ -3,7 +3,7 @@
  *
  *   npx projen test:e2e                  # every examples/<name>/cdk.json
  *   npx projen test:e2e secure-repository # only the named examples
- *   E2E_EXAMPLES_DIR=<dir> npx projen test:e2e   # another examples folder (used to test this script)
+ *   EXAMPLES_DIR=<dir> npx projen test:e2e   # another examples folder (used to test this script)
  *
  * For each example: `cdk synth` (through the example's cdk.json), `cdk bootstrap` of every environment
  * its stacks name, `cdk deploy --all`, `cdk diff` (no differences expected), AWS API checks, `cdk destroy
@@ -70,7 +70,7 @@ let interrupted = false;
 
 async function main(): Promise<number> {
   const started = Date.now();
-  const examplesDir = path.resolve(process.env.E2E_EXAMPLES_DIR ?? path.join(REPO_ROOT, 'examples'));
+  const examplesDir = path.resolve(process.env.EXAMPLES_DIR ?? path.join(REPO_ROOT, 'examples'));
   const wanted = process.argv.slice(2);
   let examples = discoverExamples(examplesDir);
   if (wanted.length > 0) {
