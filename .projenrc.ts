@@ -73,7 +73,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
     moduleName: 'github.com/cdk-ecr-blueprints/cdk-ecr-blueprints-go',
   },
 
-  gitignore: ['cdk.out', '/dist/', '.bench/', '/.e2e/'],
+  gitignore: ['cdk.out', '/dist/', '.bench/', '/.e2e/', '/node_modules'],
 });
 
 for (const p of ['/examples/', '/scripts/', '/bench/', '/docs/', '/.ci/', 'cdk.out', '/dist/codegen/', '/coverage/']) {
@@ -92,9 +92,12 @@ packageTask.spawn(project.tasks.tryFind('package:js')!);
 // ts-jest only transpiles; the `typecheck` task type-checks tests, examples and scripts in one pass.
 project.jest?.config && Object.assign(project.jest.config, {
   transform: {
-    '^.+\\.[t]sx?$': ['ts-jest', { tsconfig: 'test/tsconfig.json', isolatedModules: true }],
+    '^.+\\.[t]sx?$': ['ts-jest', { tsconfig: 'test/tsconfig.json' }],
   },
 });
+
+// Node 20 works for every tool used here; the end-of-life banner only adds noise to CI logs.
+project.tasks.addEnvironment('JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION', '1');
 
 const typecheck = project.addTask('typecheck', {
   description: 'Type-check src, tests, examples and scripts',
@@ -104,7 +107,8 @@ project.testTask.prependSpawn(typecheck);
 
 project.addTask('examples', {
   description: 'Synthesize every example app into cdk.out/ and print a summary per stack (the main job)',
-  exec: 'tsx scripts/synth-examples.ts',
+  exec: 'tsx --tsconfig examples/tsconfig.json scripts/synth-examples.ts',
+  receiveArgs: true,
 });
 
 // The default build packages JavaScript only (the other registries are not reachable from every

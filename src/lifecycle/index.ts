@@ -1,0 +1,2 @@
+export * from './lifecycle-rule';
+export * from './lifecycle-policy';

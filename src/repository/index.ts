@@ -1,0 +1,2 @@
+export * from './repository-baseline';
+export * from './secure-repository';

@@ -1,0 +1,15 @@
+/**
+ * Snapshot helpers: templates pass through a serializer that strips what changes without a change
+ * of behaviour (asset hashes, the bootstrap version check), so snapshots move only when the
+ * synthesized resources do.
+ */
+const ASSET_HASH = /[a-f0-9]{64}/g;
+
+export function stableTemplate(template: Record<string, any>): Record<string, any> {
+  const copy = JSON.parse(JSON.stringify(template).replace(ASSET_HASH, '<asset-hash>'));
+  delete copy.Parameters?.BootstrapVersion;
+  if (copy.Parameters && Object.keys(copy.Parameters).length === 0) delete copy.Parameters;
+  delete copy.Rules?.CheckBootstrapVersion;
+  if (copy.Rules && Object.keys(copy.Rules).length === 0) delete copy.Rules;
+  return copy;
+}
