@@ -99,6 +99,11 @@ project.jest?.config && Object.assign(project.jest.config, {
 // Node 20 works for every tool used here; the end-of-life banner only adds noise to CI logs.
 project.tasks.addEnvironment('JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION', '1');
 
+// Examples import the library by its package name (mapped to src/ by tsconfig paths) and scripts
+// have their own tsconfig: tell the import resolver about both.
+project.tryFindObjectFile('.eslintrc.json')?.addOverride('settings.import/resolver.typescript.project',
+  ['./tsconfig.json', './test/tsconfig.json', './examples/tsconfig.json']);
+
 const typecheck = project.addTask('typecheck', {
   description: 'Type-check src, tests, examples and scripts',
   exec: 'tsc --noEmit -p test/tsconfig.json',

@@ -1,5 +1,3 @@
-import { IMAGE_TAG_PATTERN, IMAGE_TAG_RULE } from '../private/ecr-rules';
-import { checkPattern, fail, isUnresolved, message, show, Where } from '../private/validate';
 import {
   LifecycleAction,
   LifecycleCountType,
@@ -7,6 +5,8 @@ import {
   LifecycleStorageClass,
   TagStatus,
 } from './lifecycle-rule';
+import { IMAGE_TAG_PATTERN, IMAGE_TAG_RULE } from '../private/ecr-rules';
+import { checkPattern, fail, isUnresolved, message, show, Where } from '../private/validate';
 
 /**
  * Properties of a `LifecyclePolicy`.

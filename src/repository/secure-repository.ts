@@ -3,10 +3,10 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { RepositoryBaseline, RepositoryBaselineProps } from './repository-baseline';
 import { LifecyclePolicy } from '../lifecycle/lifecycle-policy';
 import { ACCOUNT_PATTERN, ACCOUNT_RULE, REPOSITORY_NAME_PATTERN, REPOSITORY_NAME_RULE } from '../private/ecr-rules';
 import { checkCount, checkLength, checkPattern, fail, message } from '../private/validate';
-import { RepositoryBaseline, RepositoryBaselineProps } from './repository-baseline';
 
 /**
  * Properties of a `SecureRepository`. The baseline fields given here override the ones of `baseline`.

@@ -301,12 +301,12 @@ describe('grants and repository policy', () => {
 
 describe('SecureRepository validation', () => {
   test.each([
-    ['a', /must be 2-256 characters long \(got 1\)/],
-    ['x'.repeat(257), /must be 2-256 characters long \(got 257\)/],
-    ['Team/API', /repository names are 2-256 characters of lowercase letters/],
-    ['team//api', /repository names are 2-256 characters of lowercase letters/],
-    ['-team', /repository names are 2-256 characters of lowercase letters/],
-  ])('rejects repository name %s', (name, expected) => {
+    ['one character', 'a', /must be 2-256 characters long \(got 1\)/],
+    ['257 characters', 'x'.repeat(257), /must be 2-256 characters long \(got 257\)/],
+    ['uppercase', 'Team/API', /repository names are 2-256 characters of lowercase letters/],
+    ['an empty path segment', 'team//api', /repository names are 2-256 characters of lowercase letters/],
+    ['a leading separator', '-team', /repository names are 2-256 characters of lowercase letters/],
+  ])('rejects a repository name with %s', (_label, name, expected) => {
     expect(() => new SecureRepository(stack(), 'Repo', { repositoryName: name })).toThrow(expected);
   });
 
