@@ -122,15 +122,19 @@ class Checks:
             ecr.delete_repository(repositoryName=name, force=True)
 
     def after_deploy(self, stacks: list[dict[str, Any]], exclusions_modelled: bool) -> dict[str, Any]:
+        # First every stack's resources, so that a task definition in one stack can be checked
+        # against a repository of another stack of the same app.
+        physical: dict[str, dict[str, str]] = {}
+        repos: list[tuple[dict[str, Any], dict[str, Any]]] = []
         for stack in stacks:
             template = load_template(stack)
             label = stack["stackName"]
-            physical: dict[str, str] = {}
+            ids = physical.setdefault(stack["stackName"], {})
 
-            def stack_deployed() -> None:
+            def stack_deployed(stack: dict[str, Any] = stack, ids: dict[str, str] = ids, label: str = label) -> None:
                 cfn = self.client("cloudformation", stack["account"], stack["region"])
                 status = cfn.describe_stacks(StackName=stack["stackName"])["Stacks"][0]["StackStatus"]
-                physical.update(physical_ids(cfn, stack["stackName"]))
+                ids.update(physical_ids(cfn, stack["stackName"]))
                 ok = status in ("CREATE_COMPLETE", "UPDATE_COMPLETE")
                 self.record("PASS" if ok else "FAIL", f"{label}: stack status", status)
 
@@ -138,28 +142,30 @@ class Checks:
             for logical_id, resource in resources_of(template, *NOT_MODELLED):
                 self.record("SKIP", f"{label}: {resource['Type']} {logical_id}",
                             f"moto does not model {NOT_MODELLED[resource['Type']]}; covered by template tests and lint:cfn")
-
-            repos = {}
             for logical_id, resource in resources_of(template, "AWS::ECR::Repository"):
-                name = physical.get(logical_id)
+                name = ids.get(logical_id)
                 if name is None:
                     self.record("FAIL", f"{label}: repository {logical_id}", "not found among the stack's resources")
                     continue
-                repos[logical_id] = {"logicalId": logical_id, "name": name, "props": resource.get("Properties", {})}
-            by_name = {(stack["account"], stack["region"], r["name"]): r for r in repos.values()}
+                repos.append((stack, {"logicalId": logical_id, "name": name, "props": resource.get("Properties", {})}))
+        by_name = {(stack["account"], stack["region"], repo["name"]): repo for stack, repo in repos}
 
-            deployed_tags: dict[str, list[str]] = {}
-            for logical_id, _ in resources_of(template, "AWS::ECS::TaskDefinition"):
-                check = f"{label}: task definition {logical_id} pins its images"
-                self.guarded(check, lambda lid=logical_id, c=check: self.check_task_definition(
-                    stack, physical, lid, c, by_name, deployed_tags))
+        deployed_tags: dict[tuple[str, str, str], list[str]] = {}
+        for stack in stacks:
+            for logical_id, _ in resources_of(load_template(stack), "AWS::ECS::TaskDefinition"):
+                check = f"{stack['stackName']}: task definition {logical_id} pins its images"
+                self.guarded(check, lambda st=stack, lid=logical_id, c=check: self.check_task_definition(
+                    st, physical[st["stackName"]], lid, c, by_name, deployed_tags))
 
-            for repo in repos.values():
-                self.check_repository(stack, label, repo, deployed_tags.get(repo["name"], []), exclusions_modelled)
+        for stack, repo in repos:
+            tags = deployed_tags.get((stack["account"], stack["region"], repo["name"]), [])
+            self.check_repository(stack, stack["stackName"], repo, tags, exclusions_modelled)
 
-            for logical_id, resource in resources_of(template, "AWS::KMS::Key"):
-                check = f"{label}: KMS key {logical_id} rotation"
-                self.guarded(check, lambda lid=logical_id, res=resource, c=check: self.check_key_rotation(stack, physical, lid, res, c))
+        for stack in stacks:
+            for logical_id, resource in resources_of(load_template(stack), "AWS::KMS::Key"):
+                check = f"{stack['stackName']}: KMS key {logical_id} rotation"
+                self.guarded(check, lambda st=stack, lid=logical_id, res=resource, c=check: self.check_key_rotation(
+                    st, physical[st["stackName"]], lid, res, c))
         return {"results": self.results, "state": self.state}
 
     def after_destroy(self, stacks: list[dict[str, Any]], state: dict[str, Any]) -> dict[str, Any]:
@@ -221,11 +227,12 @@ class Checks:
             tag = match["tag"]
             if tag == "latest":
                 problems.append(f"container {container.get('name')}: image {image} uses the tag latest")
-            repo = repos_by_name.get((match["account"], match["region"], match["repo"]))
+            where = (match["account"], match["region"], match["repo"])
+            repo = repos_by_name.get(where)
             if repo is not None and tag is not None:
                 if any(wildcard_matches(f, tag) for f in exclusion_filters(repo["props"])):
                     problems.append(f"container {container.get('name')}: tag {tag} matches a mutable exclusion of {match['repo']}")
-                deployed_tags.setdefault(match["repo"], []).append(tag)
+                deployed_tags.setdefault(where, []).append(tag)
         self.record("FAIL" if problems else "PASS", check, "; ".join(problems) if problems else ", ".join(seen))
 
     def check_repository(self, stack, label, repo, deployed_tags, exclusions_modelled) -> None:

@@ -38,9 +38,9 @@ export function discoverExamples(examplesDir: string): Example[] {
   if (!fs.existsSync(examplesDir)) {
     return [];
   }
-  return fs.readdirSync(examplesDir, { withFileTypes: true })
-    .filter(entry => entry.isDirectory() && fs.existsSync(path.join(examplesDir, entry.name, 'cdk.json')))
-    .map(entry => ({ name: entry.name, dir: path.join(examplesDir, entry.name) }))
+  return fs.readdirSync(examplesDir)
+    .filter(name => fs.existsSync(path.join(examplesDir, name, 'cdk.json')))
+    .map(name => ({ name, dir: path.join(examplesDir, name) }))
     .sort((a, b) => a.name.localeCompare(b.name));
 }
 
@@ -59,15 +59,38 @@ export function tsxEnv(example: Example, env: NodeJS.ProcessEnv): NodeJS.Process
   return { ...env, TSX_TSCONFIG_PATH: path.join(REPO_ROOT, 'test', 'tsconfig.json') };
 }
 
-/** `cdk synth` of one example into `outDir` (a cloud assembly), through the example's own cdk.json. */
-export async function synthExample(example: Example, outDir: string, env: NodeJS.ProcessEnv, logFile?: string): Promise<RunResult> {
+export interface SynthResult extends RunResult {
+  /** True if the CLI's context lookups changed the example's cdk.context.json (restored since). */
+  readonly contextLookups: boolean;
+}
+
+/**
+ * `cdk synth` of one example into `outDir` (a cloud assembly), through the example's own cdk.json.
+ *
+ * With `lookups: false` the CLI refuses context lookups (it would otherwise call AWS). With lookups,
+ * whatever the CLI writes to the example's cdk.context.json is undone, so the tree stays as committed.
+ */
+export async function synthExample(example: Example, outDir: string, env: NodeJS.ProcessEnv,
+  options: { readonly lookups: boolean; readonly logFile?: string }): Promise<SynthResult> {
   fs.rmSync(outDir, { recursive: true, force: true });
-  return run(process.execPath, [CDK_CLI, 'synth', '--quiet', '--output', outDir, ...CDK_QUIET_FLAGS], {
-    cwd: example.dir,
-    env: tsxEnv(example, env),
-    logFile,
-    timeoutMs: 10 * 60_000,
-  });
+  const contextFile = path.join(example.dir, 'cdk.context.json');
+  const before = fs.existsSync(contextFile) ? fs.readFileSync(contextFile, 'utf-8') : undefined;
+  const result = await run(process.execPath,
+    [CDK_CLI, 'synth', '--quiet', '--output', outDir, ...options.lookups ? [] : ['--no-lookups'], ...CDK_QUIET_FLAGS], {
+      cwd: example.dir,
+      env: tsxEnv(example, env),
+      logFile: options.logFile,
+      timeoutMs: 10 * 60_000,
+    });
+  const after = fs.existsSync(contextFile) ? fs.readFileSync(contextFile, 'utf-8') : undefined;
+  if (after !== before) {
+    if (before === undefined) {
+      fs.rmSync(contextFile);
+    } else {
+      fs.writeFileSync(contextFile, before);
+    }
+  }
+  return { ...result, contextLookups: after !== before };
 }
 
 /** Every stack in a cloud assembly, including those in nested assemblies (Stages). */
