@@ -112,7 +112,7 @@ export class RepositoryBaseline {
     this.encryptionKey = props.encryptionKey;
     this.scanOnPush = props.scanOnPush ?? true;
     this.lifecycleRules = [...props.lifecycleRules ?? RepositoryBaseline.defaultLifecycleRules()];
-    this.validate('RepositoryBaseline');
+    this._validate('RepositoryBaseline');
   }
 
   /**
@@ -178,7 +178,7 @@ export class RepositoryBaseline {
    * Checks the settings against ECR's rules.
    * @internal
    */
-  public validate(where: Where): void {
+  public _validate(where: Where): void {
     if (this.immutableTags && this.immutableTagPatterns.length) {
       fail(where, 'immutableTagPatterns', this.immutableTagPatterns,
         'immutable tag patterns only apply when immutableTags is false (every tag is already immutable)');
