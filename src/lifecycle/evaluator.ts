@@ -1,8 +1,8 @@
+import { LifecycleEvaluationResult, LifecycleImage } from './lifecycle-image';
+import { LifecycleAction, LifecycleCountType, LifecycleRule, LifecycleStorageClass, TagStatus } from './lifecycle-rule';
 import { LIFECYCLE_ARCHIVE_MINIMUM_DAYS } from '../private/ecr-rules';
 import { fail } from '../private/validate';
 import { wildcardMatch } from '../private/wildcard';
-import { LifecycleEvaluationResult, LifecycleImage } from './lifecycle-image';
-import { LifecycleAction, LifecycleCountType, LifecycleRule, LifecycleStorageClass, TagStatus } from './lifecycle-rule';
 
 /*
  * A local model of the ECR lifecycle policy evaluator. Each branch names the sentence of the ECR

@@ -1,11 +1,3 @@
-import {
-  IMAGE_TAG_PATTERN,
-  IMAGE_TAG_RULE,
-  LIFECYCLE_MAX_RULES,
-  LIFECYCLE_POLICY_MAX_CHARS,
-  LIFECYCLE_POLICY_MIN_CHARS,
-} from '../private/ecr-rules';
-import { checkPattern, fail, isUnresolved, message, show, Where } from '../private/validate';
 import { evaluateLifecycleRules } from './evaluator';
 import { LifecycleEvaluationResult, LifecycleImage } from './lifecycle-image';
 import {
@@ -16,6 +8,14 @@ import {
   TagStatus,
 } from './lifecycle-rule';
 import { parseLifecyclePolicyText } from './policy-text';
+import {
+  IMAGE_TAG_PATTERN,
+  IMAGE_TAG_RULE,
+  LIFECYCLE_MAX_RULES,
+  LIFECYCLE_POLICY_MAX_CHARS,
+  LIFECYCLE_POLICY_MIN_CHARS,
+} from '../private/ecr-rules';
+import { checkPattern, fail, isUnresolved, message, show, Where } from '../private/validate';
 
 /**
  * Properties of a `LifecyclePolicy`.
@@ -209,7 +209,7 @@ export class LifecyclePolicy {
             `the tagStatus any rule "${label(anyRule)}" must have a higher priority number than every other ${storageClass} rule, ` +
             `but "${label(later)}" has ${later.priority}; ` +
             (later.tagStatus === TagStatus.ANY
-              ? `a storage class can have only one any rule (it selects every image, so no later rule could act)`
+              ? 'a storage class can have only one any rule (it selects every image, so no later rule could act)'
               : 'give the any rule the highest priority or leave priorities unset')));
         }
       }

@@ -1,5 +1,3 @@
-import { LIFECYCLE_MAX_RULES, LIFECYCLE_POLICY_MAX_CHARS, LIFECYCLE_POLICY_MIN_CHARS } from '../private/ecr-rules';
-import { fail, isUnresolved } from '../private/validate';
 import {
   CustomLifecycleRuleProps,
   LifecycleAction,
@@ -8,6 +6,8 @@ import {
   LifecycleStorageClass,
   TagStatus,
 } from './lifecycle-rule';
+import { LIFECYCLE_MAX_RULES, LIFECYCLE_POLICY_MAX_CHARS, LIFECYCLE_POLICY_MIN_CHARS } from '../private/ecr-rules';
+import { fail, isUnresolved } from '../private/validate';
 
 const WHERE = 'LifecyclePolicy.fromJson';
 const RULE_KEYS = ['rulePriority', 'description', 'selection', 'action'];
@@ -90,7 +90,7 @@ function parseRule(where: string, raw: unknown): CustomLifecycleRuleProps {
   const countsDays = countType !== LifecycleCountType.IMAGE_COUNT_MORE_THAN;
   if (countsDays && Object.values(LifecycleCountType).includes(countType as LifecycleCountType)) {
     const unit = required(where, 'selection.countUnit', selection.countUnit);
-    if (unit !== 'days') fail(where, 'selection.countUnit', unit, `the only count unit is "days"`);
+    if (unit !== 'days') fail(where, 'selection.countUnit', unit, 'the only count unit is "days"');
   } else if (selection.countUnit !== undefined) {
     fail(where, 'selection.countUnit', selection.countUnit, 'countUnit is only accepted with the day count types (not imageCountMoreThan)');
   }

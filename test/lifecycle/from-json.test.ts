@@ -25,12 +25,26 @@ describe('LifecyclePolicy.fromJson', () => {
     const policy = LifecyclePolicy.fromJson(JSON.stringify({ rules: [archiveRule, untaggedRule] }));
     expect(policy.rules.map(r => r.toProps())).toEqual([
       {
-        priority: 2, description: archiveRule.description, tagStatus: TagStatus.TAGGED, tagPatternList: undefined, tagPrefixList: ['release-'],
-        storageClass: LifecycleStorageClass.STANDARD, countType: LifecycleCountType.SINCE_IMAGE_PULLED, countNumber: 90, action: LifecycleAction.TRANSITION,
+        priority: 2,
+        description: archiveRule.description,
+        tagStatus: TagStatus.TAGGED,
+        tagPatternList: undefined,
+        tagPrefixList: ['release-'],
+        storageClass: LifecycleStorageClass.STANDARD,
+        countType: LifecycleCountType.SINCE_IMAGE_PULLED,
+        countNumber: 90,
+        action: LifecycleAction.TRANSITION,
       },
       {
-        priority: 1, description: untaggedRule.description, tagStatus: TagStatus.UNTAGGED, tagPatternList: undefined, tagPrefixList: undefined,
-        storageClass: LifecycleStorageClass.STANDARD, countType: LifecycleCountType.SINCE_IMAGE_PUSHED, countNumber: 14, action: LifecycleAction.EXPIRE,
+        priority: 1,
+        description: untaggedRule.description,
+        tagStatus: TagStatus.UNTAGGED,
+        tagPatternList: undefined,
+        tagPrefixList: undefined,
+        storageClass: LifecycleStorageClass.STANDARD,
+        countType: LifecycleCountType.SINCE_IMAGE_PUSHED,
+        countNumber: 14,
+        action: LifecycleAction.EXPIRE,
       },
     ]);
     expect(JSON.parse(policy.toJson())).toEqual({ rules: [untaggedRule, archiveRule] });

@@ -152,7 +152,10 @@ describe('one failing input per validation rule (message names property, value a
     ['archive class counting images', { storageClass: LifecycleStorageClass.ARCHIVE }, /invalid countType "imageCountMoreThan": rules on the archive storage class count days sinceImageTransitioned/],
     ['sinceImageTransitioned on standard', { countType: LifecycleCountType.SINCE_IMAGE_TRANSITIONED, countNumber: 100 }, /invalid countType "sinceImageTransitioned": sinceImageTransitioned applies only to the archive storage class/],
     ['archive class with transition', {
-      storageClass: LifecycleStorageClass.ARCHIVE, countType: LifecycleCountType.SINCE_IMAGE_TRANSITIONED, countNumber: 100, action: LifecycleAction.TRANSITION,
+      storageClass: LifecycleStorageClass.ARCHIVE,
+      countType: LifecycleCountType.SINCE_IMAGE_TRANSITIONED,
+      countNumber: 100,
+      action: LifecycleAction.TRANSITION,
     }, /invalid action "transition": archived images can only be expired/],
     ['sinceImagePulled with expire', { countType: LifecycleCountType.SINCE_IMAGE_PULLED }, /invalid countType "sinceImagePulled": sinceImagePulled is only accepted with the transition action/],
     ['archive expiry under 90 days', {
