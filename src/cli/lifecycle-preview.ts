@@ -162,7 +162,8 @@ interface Row {
 }
 
 function preview(options: Options, io: CliIo): void {
-  const now = options.now === undefined ? io.now() : timestamp('--now', 'time', options.now)!;
+  const now = options.now === undefined ? io.now()
+    : timestamp('--now', 'time', /^\d+(\.\d+)?$/.test(options.now) ? Number(options.now) : options.now)!;
   const { text, source } = loadPolicy(options, io);
   let policy: LifecyclePolicy;
   try {
