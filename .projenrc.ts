@@ -123,4 +123,8 @@ project.addTask('package:codegen', {
   exec: 'jsii-pacmak --code-only --target python --target java --target dotnet --target go --outdir dist/codegen',
 });
 
+// ---- lifecycle-preview (issue 3): the command line, `cdk-ecr-blueprints lifecycle-preview` ----
+project.addBins({ 'cdk-ecr-blueprints': 'lib/cli/main.js' });
+// ---- end lifecycle-preview ----
+
 project.synth();
