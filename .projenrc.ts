@@ -123,6 +123,10 @@ project.addTask('package:codegen', {
   exec: 'jsii-pacmak --code-only --target python --target java --target dotnet --target go --outdir dist/codegen',
 });
 
+// ---- lifecycle-preview (issue 3): the command line, `cdk-ecr-blueprints lifecycle-preview` ----
+project.addBins({ 'cdk-ecr-blueprints': 'lib/cli/main.js' });
+// ---- end lifecycle-preview ----
+
 // ---- proof on real tools (issue 6): end-to-end deploy, cfn-lint, synthesis benchmark ----
 project.addTask('test:e2e', {
   description: 'Deploy every example with the CDK CLI to a local moto server (python3 with moto and boto3) and check ECR, ECS and KMS',
