@@ -16,11 +16,17 @@ deployment or a check; everything else is stock moto. Each patch is a no-op if m
 4. AWS::EC2::RouteTable has no delete handler, so deleting any stack with a VPC fails ("the vpc has
    dependencies"). The patch deletes the route table like DeleteRouteTable.
 
+The server also exits when the process that started it is gone (checked every second), so a test
+run killed with SIGKILL does not leave it behind.
+
 Usage: python3 scripts/e2e/moto_server.py -H 127.0.0.1 -p PORT
 """
 
 import json
+import os
 import sys
+import threading
+import time
 from typing import Any
 
 from moto import server
@@ -85,5 +91,15 @@ if "delete_from_cloudformation_json" not in vars(RouteTable):
     RouteTable.delete_from_cloudformation_json = classmethod(_delete_route_table)  # type: ignore[assignment]
 Key.create_from_cloudformation_json = classmethod(_create_key_with_policy_text)  # type: ignore[method-assign]
 
+
+
+def _exit_with_parent() -> None:
+    parent = os.getppid()
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
+
+
 if __name__ == "__main__":
+    threading.Thread(target=_exit_with_parent, daemon=True).start()
     server.main(sys.argv[1:])
