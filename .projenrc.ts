@@ -123,4 +123,26 @@ project.addTask('package:codegen', {
   exec: 'jsii-pacmak --code-only --target python --target java --target dotnet --target go --outdir dist/codegen',
 });
 
+// ---- lifecycle-preview (issue 3): the command line, `cdk-ecr-blueprints lifecycle-preview` ----
+project.addBins({ 'cdk-ecr-blueprints': 'lib/cli/main.js' });
+// ---- end lifecycle-preview ----
+
+// ---- proof on real tools (issue 6): end-to-end deploy, cfn-lint, synthesis benchmark ----
+project.addTask('test:e2e', {
+  description: 'Deploy every example with the CDK CLI to a local moto server (python3 with moto and boto3) and check ECR, ECS and KMS',
+  exec: 'tsx scripts/e2e/run.ts',
+  receiveArgs: true,
+});
+project.addTask('lint:cfn', {
+  description: 'Synthesize every example and run cfn-lint once on every template under cdk.out/: zero errors and zero warnings',
+  exec: 'tsx scripts/cfn-lint.ts',
+});
+project.addTask('bench', {
+  description: 'Synthesis benchmark against hand-written aws-cdk-lib, N = 1, 50, 200, 800 (--write: docs/benchmarks.md, --ci: fewer sizes)',
+  exec: 'tsx bench/run.ts',
+  receiveArgs: true,
+});
+project.gitignore.exclude('__pycache__/');
+// ---- end of proof block ----
+
 project.synth();

@@ -61,7 +61,7 @@ export class SecureRepository extends ecr.RepositoryBase {
   public readonly repositoryArn: string;
   /** The settings this repository was created with. */
   public readonly baseline: RepositoryBaseline;
-  /** The KMS key that encrypts the images, when KMS encryption is used with a customer-managed key. */
+  /** The customer-managed KMS key that encrypts the images; undefined with AES256 or the AWS-managed key. */
   public readonly encryptionKey?: kms.IKey;
   /** The lifecycle policy; rules and protected tags added later are rendered at synth. */
   public readonly lifecyclePolicy: LifecyclePolicy;
@@ -87,14 +87,12 @@ export class SecureRepository extends ecr.RepositoryBase {
       fail(this, 'emptyOnDelete', emptyOnDelete, 'deleting images on stack deletion needs removalPolicy DESTROY as well');
     }
 
-    if (this.baseline.encryption === ecr.RepositoryEncryption.KMS) {
+    if (this.baseline.usesCustomerManagedKey) {
       this.encryptionKey = this.baseline.encryptionKey ?? new kms.Key(this, 'Key', {
         description: `Encrypts the images of ECR repository ${this.node.path}`,
         enableKeyRotation: true,
         removalPolicy: removal,
       });
-    } else {
-      this.encryptionKey = this.baseline.encryptionKey;
     }
 
     this.lifecyclePolicy = this.baseline.lifecyclePolicy();

@@ -387,3 +387,34 @@ describe('RepositoryBaseline', () => {
     expect(derived.usesKms).toBe(false);
   });
 });
+
+describe('AWS-managed key', () => {
+  test('awsManagedKey uses aws/ecr: KMS without a key ARN and no key created', () => {
+    const s = stack();
+    const repo = new SecureRepository(s, 'Repo', { awsManagedKey: true });
+    const t = Template.fromStack(s);
+    t.resourceCountIs('AWS::KMS::Key', 0);
+    t.hasResourceProperties('AWS::ECR::Repository', { EncryptionConfiguration: { EncryptionType: 'KMS', KmsKey: Match.absent() } });
+    expect(repo.encryptionKey).toBeUndefined();
+  });
+
+  test('KMS_DSSE gets a customer-managed key by default', () => {
+    const s = stack();
+    new SecureRepository(s, 'Repo', { encryption: ecr.RepositoryEncryption.KMS_DSSE });
+    Template.fromStack(s).hasResourceProperties('AWS::ECR::Repository', {
+      EncryptionConfiguration: { EncryptionType: 'KMS_DSSE', KmsKey: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RepoKey'), 'Arn'] } },
+    });
+  });
+
+  test('rejects awsManagedKey with AES256', () => {
+    expect(() => new SecureRepository(stack(), 'Repo', { awsManagedKey: true, encryption: ecr.RepositoryEncryption.AES_256 }))
+      .toThrow('Test/Repo: invalid awsManagedKey true: the AWS-managed key needs KMS encryption (encryption is AES256)');
+  });
+
+  test('rejects awsManagedKey with a key', () => {
+    const s = stack();
+    const key = new kms.Key(s, 'K', { enableKeyRotation: true });
+    expect(() => new SecureRepository(s, 'Repo', { awsManagedKey: true, encryptionKey: key }))
+      .toThrow(/invalid encryptionKey "Test\/K": give a customer-managed key or awsManagedKey: true, not both/);
+  });
+});
