@@ -1,2 +1,3 @@
 export * from './lifecycle';
 export * from './repository';
+export * from './registry';
