@@ -12,6 +12,7 @@ import { ACCOUNT_PATTERN, ACCOUNT_RULE, REGION_PATTERN, REGION_RULE, REPOSITORY_
 import { acknowledgeWildcardResource } from '../private/nag';
 import { hasIntrinsics, isOrganizationBound, isWildcardPrincipal, resolvedStatements } from '../private/policy-checks';
 import {
+  baselineOverrides,
   hasOwnSettings,
   MAX_REGISTRY_POLICY_CHARS,
   MAX_REPLICATION_DESTINATIONS,
@@ -165,10 +166,9 @@ export class ContainerRegistry extends Construct {
 
     this.checkSingleton();
 
-    const { baseline: base, scanning, replicateTo, removalPolicy: _removal, ...overrides } = props;
     let baseline: RepositoryBaseline;
     try {
-      baseline = (base ?? new RepositoryBaseline()).withOverrides(overrides);
+      baseline = (props.baseline ?? new RepositoryBaseline()).withOverrides(baselineOverrides(props));
     } catch (e) {
       throw new Error(`${this.node.path}: ${(e as Error).message.replace(/^RepositoryBaseline: /, '')}`);
     }
@@ -184,7 +184,7 @@ export class ContainerRegistry extends Construct {
     }
     this.baseline = baseline;
 
-    this.scanning = scanning ?? RegistryScanning.basic();
+    this.scanning = props.scanning ?? RegistryScanning.basic();
     this.scanning._validate(this);
     new ecr.CfnRegistryScanningConfiguration(this, 'Scanning', this.scanning._render());
     if (this.baseline.scanOnPush && !this.scanning.scansEveryRepository) {
@@ -193,7 +193,7 @@ export class ContainerRegistry extends Construct {
         'whatever scanOnPush says, because the registry configuration takes precedence over repository settings');
     }
 
-    for (const destination of replicateTo ?? []) this.addReplication(destination);
+    for (const destination of props.replicateTo ?? []) this.addReplication(destination);
   }
 
   /**

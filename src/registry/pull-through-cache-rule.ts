@@ -110,6 +110,8 @@ export class PullThroughCacheRule extends Construct {
 
     this.template = registry._templateFor(this, prefix, {
       appliedFor: [RepositoryCreationScenario.PULL_THROUGH_CACHE],
+      // The template of a prefix that is a token is named after the rule.
+      id: isUnresolved(prefix) ? this.node.id : undefined,
       ...baselineOverrides(props),
     });
     // The template exists before the first pull can create a repository, and the role has its
@@ -205,6 +207,11 @@ export class PullThroughCacheRule extends Construct {
       source.allowPullThroughCacheFrom(stack.account, upstreamPrefix ?? ROOT_PREFIX);
     }
     if (source && Stack.of(source) !== stack) stack.addStackDependency(Stack.of(source), 'pull-through cache upstream registry');
+    if (!source && account !== stack.account) {
+      Annotations.of(this).addWarningV2('cdk-ecr-blueprints:PullThroughCacheRule.upstreamPermissions',
+        `the upstream registry ${account}/${region} must let account ${stack.account} pull (ecr:BatchGetImage, ecr:GetDownloadUrlForLayer) ` +
+        `the repositories under ${upstreamPrefix ?? ROOT_PREFIX} in its registry or repository policies; with UpstreamRegistry.containerRegistry() this is done for you`);
+    }
     return { account, region };
   }
 
@@ -254,17 +261,20 @@ export class PullThroughCacheRule extends Construct {
 
   private checkCredential(secret: secretsmanager.ISecret): void {
     const stack = Stack.of(this);
-    const name = secret.secretName;
-    if (!isUnresolved(name)) {
-      if (!name.startsWith(PULL_THROUGH_SECRET_PREFIX)) {
-        fail(this, 'credential secret name', name, `ECR only reads pull-through cache credentials from secrets whose name starts with "${PULL_THROUGH_SECRET_PREFIX}"`);
-      }
-    } else {
-      const cfn = secret.node.defaultChild;
-      if (cfn instanceof secretsmanager.CfnSecret && cfn.name === undefined) {
+    // A secret of this app carries its name in the L1: its secretName attribute is a token even
+    // when the name is given, and an unnamed secret resolves to no name (CloudFormation generates one).
+    const cfn = secret.node.defaultChild;
+    let name = secret.secretName;
+    if (cfn instanceof secretsmanager.CfnSecret) {
+      const given = Stack.of(cfn).resolve(cfn.name);
+      if (given === undefined) {
         fail(this, 'credential secret name', secret.node.path,
           `the secret has a generated name, which never starts with "${PULL_THROUGH_SECRET_PREFIX}"; give it secretName "${PULL_THROUGH_SECRET_PREFIX}<name>"`);
       }
+      name = cfn.name!;
+    }
+    if (!isUnresolved(name) && !name.startsWith(PULL_THROUGH_SECRET_PREFIX)) {
+      fail(this, 'credential secret name', name, `ECR only reads pull-through cache credentials from secrets whose name starts with "${PULL_THROUGH_SECRET_PREFIX}"`);
     }
     const { account, region } = secret.env;
     if ((!isUnresolved(account) && !isUnresolved(stack.account) && account !== stack.account)

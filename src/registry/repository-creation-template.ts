@@ -218,6 +218,13 @@ export class RepositoryCreationTemplate extends Construct {
         fail(this, 'resourceTags key', key, 'tag keys starting with "aws:" are reserved for AWS');
       }
     }
+    if (baseline.lifecycleRules.length) {
+      try {
+        baseline.lifecyclePolicy();
+      } catch (e) {
+        throw new Error(`${this.node.path}: ${(e as Error).message.replace(/^LifecyclePolicy\.addRule: /, '')}`);
+      }
+    }
     const settings = { baseline, description, repositoryPolicy, resourceTags: tags, own };
     this.checkKey(baseline);
     return settings;
@@ -231,7 +238,8 @@ export class RepositoryCreationTemplate extends Construct {
     if (!isUnresolved(keyRegion) && !isUnresolved(stack.region) && keyRegion !== stack.region) {
       fail(this, 'encryptionKey', key.keyArn, `the key must be in the registry's region (${stack.region}), it is in ${keyRegion}`);
     }
-    if (!isUnresolved(key.keyArn) && !/^arn:[a-z-]+:kms:[a-z0-9-]+:\d{12}:key\/.+$/.test(key.keyArn)) {
+    const arn = key.keyArn;
+    if (arn.includes(':alias/') || (!isUnresolved(arn) && !/^arn:[a-z-]+:kms:[a-z0-9-]+:\d{12}:key\/.+$/.test(arn))) {
       fail(this, 'encryptionKey', key.keyArn, 'creation templates need the full key ARN (arn:<partition>:kms:<region>:<account>:key/<id>), not an alias or key id');
     }
   }
