@@ -95,7 +95,7 @@ describe('upstream registries', () => {
     const { stack, registry } = setup();
     const prefix = new CfnParameter(stack, 'Prefix').valueAsString;
     const name = new CfnParameter(stack, 'AzureName').valueAsString;
-    const credential = secretsmanager.Secret.fromSecretNameV2(stack, 'Imported', new CfnParameter(stack, 'SecretName').valueAsString);
+    const credential = secretsmanager.Secret.fromSecretNameV2(stack, 'Imported', new CfnParameter(stack, 'CredentialId').valueAsString);
     registry.addPullThroughCache(prefix, UpstreamRegistry.azureContainerRegistry(name, credential), { id: 'Azure' });
     Template.fromStack(stack).hasResourceProperties('AWS::ECR::PullThroughCacheRule', {
       EcrRepositoryPrefix: { Ref: 'Prefix' },
@@ -134,7 +134,7 @@ describe('credentials', () => {
 
   test('a secret encrypted with a key the app cannot change: a warning', () => {
     const { stack, registry } = setup();
-    const key = kms.Key.fromKeyArn(stack, 'ImportedKey', 'arn:aws:kms:us-east-1:111111111111:key/abcd');
+    const key = kms.Key.fromKeyArn(stack, 'ImportedKey', 'arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab');
     const credential = new secretsmanager.Secret(stack, 'Hub', { secretName: 'ecr-pullthroughcache/docker-hub', encryptionKey: key });
     registry.addPullThroughCache('docker-hub', UpstreamRegistry.dockerHub(credential));
     Annotations.fromStack(stack).hasWarning('/Test/Registry/PullThroughCache/docker-hub',
