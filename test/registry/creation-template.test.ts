@@ -188,6 +188,18 @@ describe('template validation', () => {
       .toThrow(/invalid appliedFor "ON_PULL": templates apply to REPLICATION, PULL_THROUGH_CACHE or CREATE_ON_PUSH/);
   });
 
+  test('a token prefix needs an id', () => {
+    const { stack, registry } = setup();
+    expect(() => registry.addCreationTemplate(new CfnParameter(stack, 'P').valueAsString, { appliedFor: [Scenario.CREATE_ON_PUSH] }))
+      .toThrow(/^Test\/Registry: invalid prefix ".*": a prefix that is a token needs an explicit id/);
+  });
+
+  test('invalid baseline overrides name the template', () => {
+    const { registry } = setup();
+    expect(() => registry.addCreationTemplate('b1', { appliedFor: [Scenario.CREATE_ON_PUSH], immutableTags: false, mutableTags: ['latest'] }))
+      .toThrow(/^Test\/Registry\/Template\/b1: invalid mutableTags \["latest"\]: mutable tags only apply when immutableTags is true/);
+  });
+
   test('description length', () => {
     const { registry } = setup();
     expect(() => registry.addCreationTemplate('d1', { appliedFor: [Scenario.CREATE_ON_PUSH], description: 'x'.repeat(257) }))

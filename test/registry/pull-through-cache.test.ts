@@ -317,6 +317,8 @@ describe('an ECR upstream', () => {
       .toThrow(/^Test\/Registry\/PullThroughCache\/m2: invalid upstream region "mars": region names look like "eu-west-1"/);
     expect(() => registry.addPullThroughCache('m3', UpstreamRegistry.ecr({ account: OTHER_ACCOUNT, region: 'eu-west-1', repositoryPrefix: 'X' })))
       .toThrow(/^Test\/Registry\/PullThroughCache\/m3: invalid upstream repositoryPrefix "X": must be 2-30 characters long/);
+    expect(() => registry.addPullThroughCache('m6', UpstreamRegistry.ecr({ account: OTHER_ACCOUNT, region: 'eu-west-1', repositoryPrefix: 'Release' })))
+      .toThrow(/^Test\/Registry\/PullThroughCache\/m6: invalid upstream repositoryPrefix "Release": pull-through cache prefixes are ROOT or 2-30 characters/);
     expect(() => registry.addPullThroughCache('m4', UpstreamRegistry.ecr({ account: ACCOUNT, region: 'us-east-1' })))
       .toThrow(/^Test\/Registry\/PullThroughCache\/m4: invalid upstream "111111111111\/us-east-1": the upstream is the caching registry itself/);
     expect(() => registry.addPullThroughCache('m5', UpstreamRegistry.containerRegistry(registry)))
@@ -329,3 +331,21 @@ function onlyResourceWhere(stack: Stack, type: string, idPrefix: string): any {
   if (found.length !== 1) throw new Error(`expected one ${type} ${idPrefix}, found ${found.length}`);
   return found[0][1];
 }
+
+describe('an ECR upstream in environment-agnostic stacks', () => {
+  test('an upstream ContainerRegistry needs a concrete environment', () => {
+    const app = new App();
+    const upstream = new ContainerRegistry(new Stack(app, 'Agnostic'), 'Registry');
+    const cache = new ContainerRegistry(envStack(app), 'Registry');
+    expect(() => cache.addPullThroughCache('mirror', UpstreamRegistry.containerRegistry(upstream)))
+      .toThrow(/^Test\/Registry\/PullThroughCache\/mirror: invalid upstream "Agnostic\/Registry": the upstream ContainerRegistry needs a stack with a concrete account and region/);
+  });
+
+  test('caching from another account needs a concrete account on the caching stack', () => {
+    const app = new App();
+    const upstream = new ContainerRegistry(envStack(app, 'Upstream', OTHER_ACCOUNT), 'Registry');
+    const cache = new ContainerRegistry(new Stack(app, 'Agnostic'), 'Registry');
+    expect(() => cache.addPullThroughCache('mirror', UpstreamRegistry.containerRegistry(upstream)))
+      .toThrow(/^Agnostic\/Registry\/PullThroughCache\/mirror: invalid registry "Agnostic\/Registry": caching from a ContainerRegistry of another account needs a concrete account/);
+  });
+});
