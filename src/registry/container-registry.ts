@@ -118,6 +118,10 @@ interface RenderedRule {
  * account and region, in one app: a second one in the same stack, or in two stacks of the app with
  * the same concrete account and region, fails at synth; two apps (or a CDK app and a console user)
  * managing the same registry overwrite each other.
+ *
+ * Construct ids (stable, they name the resources): `Key`, `Scanning`, `Replication`, `Policy`,
+ * `TemplateRole`, `TemplatePolicy`, `Repository/<name>`, `PullThroughCache/<prefix>` and
+ * `Template/<prefix>` (`/` in names and prefixes becomes `--`).
  */
 export class ContainerRegistry extends Construct {
   /**
