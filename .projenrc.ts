@@ -99,6 +99,11 @@ project.jest?.config && Object.assign(project.jest.config, {
 // Node 20 works for every tool used here; the end-of-life banner only adds noise to CI logs.
 project.tasks.addEnvironment('JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION', '1');
 
+// Examples import the library by its package name (mapped to src/ by tsconfig paths) and scripts
+// have their own tsconfig: tell the import resolver about both.
+project.tryFindObjectFile('.eslintrc.json')?.addOverride('settings.import/resolver.typescript.project',
+  ['./tsconfig.json', './test/tsconfig.json', './examples/tsconfig.json']);
+
 const typecheck = project.addTask('typecheck', {
   description: 'Type-check src, tests, examples and scripts',
   exec: 'tsc --noEmit -p test/tsconfig.json',
@@ -117,5 +122,27 @@ project.addTask('package:codegen', {
   description: 'Generate (not build) the Python, Java, .NET and Go bindings with jsii-pacmak --code-only',
   exec: 'jsii-pacmak --code-only --target python --target java --target dotnet --target go --outdir dist/codegen',
 });
+
+// ---- lifecycle-preview (issue 3): the command line, `cdk-ecr-blueprints lifecycle-preview` ----
+project.addBins({ 'cdk-ecr-blueprints': 'lib/cli/main.js' });
+// ---- end lifecycle-preview ----
+
+// ---- proof on real tools (issue 6): end-to-end deploy, cfn-lint, synthesis benchmark ----
+project.addTask('test:e2e', {
+  description: 'Deploy every example with the CDK CLI to a local moto server (python3 with moto and boto3) and check ECR, ECS and KMS',
+  exec: 'tsx scripts/e2e/run.ts',
+  receiveArgs: true,
+});
+project.addTask('lint:cfn', {
+  description: 'Synthesize every example and run cfn-lint once on every template under cdk.out/: zero errors and zero warnings',
+  exec: 'tsx scripts/cfn-lint.ts',
+});
+project.addTask('bench', {
+  description: 'Synthesis benchmark against hand-written aws-cdk-lib, N = 1, 50, 200, 800 (--write: docs/benchmarks.md, --ci: fewer sizes)',
+  exec: 'tsx bench/run.ts',
+  receiveArgs: true,
+});
+project.gitignore.exclude('__pycache__/');
+// ---- end of proof block ----
 
 project.synth();

@@ -3,8 +3,8 @@
 // Two hardened repositories: one that lets the `latest` tag move while every release tag stays
 // immutable, and one with lifecycle rules of its own (archive images nobody pulls, expire them later).
 import { App, Stack, StackProps } from 'aws-cdk-lib';
-import { LifecycleRule, SecureRepository } from 'cdk-ecr-blueprints';
 import { Construct } from 'constructs';
+import { LifecycleRule, SecureRepository } from 'cdk-ecr-blueprints';
 
 export class SecureRepositoryStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {

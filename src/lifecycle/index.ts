@@ -1,2 +1,3 @@
 export * from './lifecycle-rule';
+export * from './lifecycle-image';
 export * from './lifecycle-policy';

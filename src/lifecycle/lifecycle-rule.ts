@@ -1,3 +1,4 @@
+import { LIFECYCLE_ARCHIVE_MINIMUM_DAYS, LIFECYCLE_MAX_WILDCARDS } from '../private/ecr-rules';
 import { checkInteger, checkLength, fail, isUnresolved, Where } from '../private/validate';
 
 /**
@@ -129,10 +130,6 @@ export interface CustomLifecycleRuleProps extends LifecycleRuleOptions {
   readonly action?: LifecycleAction;
 }
 
-/** Most `*` wildcards ECR accepts in one tag pattern. */
-const MAX_WILDCARDS = 4;
-/** ECR keeps archived images at least this many days; lifecycle rules cannot delete them sooner. */
-const ARCHIVE_MINIMUM_DAYS = 90;
 const TAG_FILTER_CHARS = /^[A-Za-z0-9_.*-]+$/;
 
 /**
@@ -225,6 +222,14 @@ export class LifecycleRule {
    */
   public static custom(props: CustomLifecycleRuleProps): LifecycleRule {
     return new LifecycleRule('LifecycleRule.custom', props);
+  }
+
+  /**
+   * A rule built from parsed policy text, with errors reported at `where` (the rule's index and priority).
+   * @internal
+   */
+  public static _fromProps(where: Where, props: CustomLifecycleRuleProps): LifecycleRule {
+    return new LifecycleRule(where, props);
   }
 
   /** Explicit priority, if one was given. */
@@ -339,8 +344,8 @@ function validateRule(where: Where, rule: LifecycleRule): void {
       fail(where, 'tagPatternList', pattern, 'tag patterns are 1-128 characters of letters, digits, _, ., - and *');
     }
     const wildcards = pattern.split('*').length - 1;
-    if (wildcards > MAX_WILDCARDS) {
-      fail(where, 'tagPatternList', pattern, `a tag pattern can have at most ${MAX_WILDCARDS} * wildcards (has ${wildcards})`);
+    if (wildcards > LIFECYCLE_MAX_WILDCARDS) {
+      fail(where, 'tagPatternList', pattern, `a tag pattern can have at most ${LIFECYCLE_MAX_WILDCARDS} * wildcards (has ${wildcards})`);
     }
   }
   for (const prefix of prefixes ?? []) {
@@ -363,9 +368,9 @@ function validateRule(where: Where, rule: LifecycleRule): void {
   if (rule.countType === LifecycleCountType.SINCE_IMAGE_PULLED && rule.action !== LifecycleAction.TRANSITION) {
     fail(where, 'countType', rule.countType, 'sinceImagePulled is only accepted with the transition action (archive images not pulled recently)');
   }
-  if (archive && !isUnresolved(rule.countNumber) && rule.countNumber < ARCHIVE_MINIMUM_DAYS) {
+  if (archive && !isUnresolved(rule.countNumber) && rule.countNumber < LIFECYCLE_ARCHIVE_MINIMUM_DAYS) {
     fail(where, 'countNumber', rule.countNumber,
-      `ECR keeps archived images at least ${ARCHIVE_MINIMUM_DAYS} days, so a rule cannot expire them sooner`);
+      `ECR keeps archived images at least ${LIFECYCLE_ARCHIVE_MINIMUM_DAYS} days, so a rule cannot expire them sooner`);
   }
 }
 

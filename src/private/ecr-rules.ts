@@ -26,3 +26,16 @@ export const ACCOUNT_RULE = 'account ids are exactly 12 digits';
 /** AWS region name (commercial, China, GovCloud, ISO partitions). */
 export const REGION_PATTERN = /(us|eu|ap|sa|ca|me|af|il|mx|cn|us-gov|us-iso|us-isob|eu-isoe|us-isof)-[a-z]+-\d{1,2}/;
 export const REGION_RULE = 'region names look like "eu-west-1"';
+
+/**
+ * Lifecycle policy limits (user guide: lifecycle policy properties, archiving an image; API: PutLifecyclePolicy).
+ */
+/** Most `*` wildcards ECR accepts in one tag pattern. */
+export const LIFECYCLE_MAX_WILDCARDS = 4;
+/** Archived images are kept at least this many days; no lifecycle rule deletes them sooner. */
+export const LIFECYCLE_ARCHIVE_MINIMUM_DAYS = 90;
+/** Bounds on the lifecycle policy text (PutLifecyclePolicy `lifecyclePolicyText`). */
+export const LIFECYCLE_POLICY_MIN_CHARS = 100;
+export const LIFECYCLE_POLICY_MAX_CHARS = 30_720;
+/** ECR's quota of rules per lifecycle policy. */
+export const LIFECYCLE_MAX_RULES = 50;

@@ -49,6 +49,14 @@ export interface RepositoryBaselineProps {
   readonly encryptionKey?: kms.IKey;
 
   /**
+   * Encrypt with the AWS-managed `aws/ecr` key instead of a customer-managed one. The AWS-managed
+   * key cannot be rotated on your schedule, shared in a key policy, or disabled by you.
+   *
+   * @default false
+   */
+  readonly awsManagedKey?: boolean;
+
+  /**
    * Scan every image on push (basic scanning). When a registry-wide scanning configuration exists,
    * it takes precedence over this setting.
    *
@@ -99,6 +107,8 @@ export class RepositoryBaseline {
   public readonly encryption: ecr.RepositoryEncryption;
   /** The customer-managed key, when one was given. */
   public readonly encryptionKey?: kms.IKey;
+  /** Whether the AWS-managed `aws/ecr` key is used instead of a customer-managed key. */
+  public readonly awsManagedKey: boolean;
   /** Whether images are scanned on push. */
   public readonly scanOnPush: boolean;
   /** Lifecycle rules; empty for no lifecycle policy. */
@@ -110,6 +120,7 @@ export class RepositoryBaseline {
     this.immutableTagPatterns = [...props.immutableTagPatterns ?? []];
     this.encryption = props.encryption ?? ecr.RepositoryEncryption.KMS;
     this.encryptionKey = props.encryptionKey;
+    this.awsManagedKey = props.awsManagedKey ?? false;
     this.scanOnPush = props.scanOnPush ?? true;
     this.lifecycleRules = [...props.lifecycleRules ?? RepositoryBaseline.defaultLifecycleRules()];
     this._validate('RepositoryBaseline');
@@ -127,7 +138,9 @@ export class RepositoryBaseline {
       mutableTags: overrides.mutableTags ?? (immutableTags ? this.mutableTags : []),
       immutableTagPatterns: overrides.immutableTagPatterns ?? (immutableTags ? [] : this.immutableTagPatterns),
       encryption: overrides.encryption ?? this.encryption,
-      encryptionKey: overrides.encryptionKey ?? (overrides.encryption === ecr.RepositoryEncryption.AES_256 ? undefined : this.encryptionKey),
+      encryptionKey: overrides.encryptionKey ??
+        (overrides.encryption === ecr.RepositoryEncryption.AES_256 || overrides.awsManagedKey ? undefined : this.encryptionKey),
+      awsManagedKey: overrides.awsManagedKey ?? (overrides.encryptionKey || overrides.encryption === ecr.RepositoryEncryption.AES_256 ? false : this.awsManagedKey),
       scanOnPush: overrides.scanOnPush ?? this.scanOnPush,
       lifecycleRules: overrides.lifecycleRules ?? this.lifecycleRules,
     });
@@ -144,6 +157,11 @@ export class RepositoryBaseline {
   /** True when the encryption uses a KMS key (customer-managed or the AWS-managed `aws/ecr` key). */
   public get usesKms(): boolean {
     return this.encryption !== ecr.RepositoryEncryption.AES_256;
+  }
+
+  /** True when images are encrypted with a customer-managed key (given, or created for the repository). */
+  public get usesCustomerManagedKey(): boolean {
+    return this.usesKms && !this.awsManagedKey;
   }
 
   /**
@@ -192,6 +210,12 @@ export class RepositoryBaseline {
       checkCount(where, property, filters, 1, MAX_MUTABILITY_FILTERS);
       checkUnique(where, property, filters);
       for (const filter of filters) checkPattern(where, property, filter, MUTABILITY_FILTER_PATTERN, MUTABILITY_FILTER_RULE);
+    }
+    if (this.awsManagedKey && !this.usesKms) {
+      fail(where, 'awsManagedKey', this.awsManagedKey, 'the AWS-managed key needs KMS encryption (encryption is AES256)');
+    }
+    if (this.awsManagedKey && this.encryptionKey) {
+      fail(where, 'encryptionKey', this.encryptionKey.node.path, 'give a customer-managed key or awsManagedKey: true, not both');
     }
     if (this.encryptionKey && !this.usesKms) {
       fail(where, 'encryptionKey', this.encryptionKey.node.path,

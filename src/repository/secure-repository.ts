@@ -3,10 +3,10 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { RepositoryBaseline, RepositoryBaselineProps } from './repository-baseline';
 import { LifecyclePolicy } from '../lifecycle/lifecycle-policy';
 import { ACCOUNT_PATTERN, ACCOUNT_RULE, REPOSITORY_NAME_PATTERN, REPOSITORY_NAME_RULE } from '../private/ecr-rules';
 import { checkCount, checkLength, checkPattern, fail, message } from '../private/validate';
-import { RepositoryBaseline, RepositoryBaselineProps } from './repository-baseline';
 
 /**
  * Properties of a `SecureRepository`. The baseline fields given here override the ones of `baseline`.
@@ -61,7 +61,7 @@ export class SecureRepository extends ecr.RepositoryBase {
   public readonly repositoryArn: string;
   /** The settings this repository was created with. */
   public readonly baseline: RepositoryBaseline;
-  /** The KMS key that encrypts the images, when KMS encryption is used with a customer-managed key. */
+  /** The customer-managed KMS key that encrypts the images; undefined with AES256 or the AWS-managed key. */
   public readonly encryptionKey?: kms.IKey;
   /** The lifecycle policy; rules and protected tags added later are rendered at synth. */
   public readonly lifecyclePolicy: LifecyclePolicy;
@@ -87,14 +87,12 @@ export class SecureRepository extends ecr.RepositoryBase {
       fail(this, 'emptyOnDelete', emptyOnDelete, 'deleting images on stack deletion needs removalPolicy DESTROY as well');
     }
 
-    if (this.baseline.encryption === ecr.RepositoryEncryption.KMS) {
+    if (this.baseline.usesCustomerManagedKey) {
       this.encryptionKey = this.baseline.encryptionKey ?? new kms.Key(this, 'Key', {
         description: `Encrypts the images of ECR repository ${this.node.path}`,
         enableKeyRotation: true,
         removalPolicy: removal,
       });
-    } else {
-      this.encryptionKey = this.baseline.encryptionKey;
     }
 
     this.lifecyclePolicy = this.baseline.lifecyclePolicy();

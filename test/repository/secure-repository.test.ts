@@ -301,12 +301,12 @@ describe('grants and repository policy', () => {
 
 describe('SecureRepository validation', () => {
   test.each([
-    ['a', /must be 2-256 characters long \(got 1\)/],
-    ['x'.repeat(257), /must be 2-256 characters long \(got 257\)/],
-    ['Team/API', /repository names are 2-256 characters of lowercase letters/],
-    ['team//api', /repository names are 2-256 characters of lowercase letters/],
-    ['-team', /repository names are 2-256 characters of lowercase letters/],
-  ])('rejects repository name %s', (name, expected) => {
+    ['one character', 'a', /must be 2-256 characters long \(got 1\)/],
+    ['257 characters', 'x'.repeat(257), /must be 2-256 characters long \(got 257\)/],
+    ['uppercase', 'Team/API', /repository names are 2-256 characters of lowercase letters/],
+    ['an empty path segment', 'team//api', /repository names are 2-256 characters of lowercase letters/],
+    ['a leading separator', '-team', /repository names are 2-256 characters of lowercase letters/],
+  ])('rejects a repository name with %s', (_label, name, expected) => {
     expect(() => new SecureRepository(stack(), 'Repo', { repositoryName: name })).toThrow(expected);
   });
 
@@ -385,5 +385,36 @@ describe('RepositoryBaseline', () => {
     const derived = new RepositoryBaseline({ encryptionKey: key }).withOverrides({ encryption: ecr.RepositoryEncryption.AES_256 });
     expect(derived.encryptionKey).toBeUndefined();
     expect(derived.usesKms).toBe(false);
+  });
+});
+
+describe('AWS-managed key', () => {
+  test('awsManagedKey uses aws/ecr: KMS without a key ARN and no key created', () => {
+    const s = stack();
+    const repo = new SecureRepository(s, 'Repo', { awsManagedKey: true });
+    const t = Template.fromStack(s);
+    t.resourceCountIs('AWS::KMS::Key', 0);
+    t.hasResourceProperties('AWS::ECR::Repository', { EncryptionConfiguration: { EncryptionType: 'KMS', KmsKey: Match.absent() } });
+    expect(repo.encryptionKey).toBeUndefined();
+  });
+
+  test('KMS_DSSE gets a customer-managed key by default', () => {
+    const s = stack();
+    new SecureRepository(s, 'Repo', { encryption: ecr.RepositoryEncryption.KMS_DSSE });
+    Template.fromStack(s).hasResourceProperties('AWS::ECR::Repository', {
+      EncryptionConfiguration: { EncryptionType: 'KMS_DSSE', KmsKey: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RepoKey'), 'Arn'] } },
+    });
+  });
+
+  test('rejects awsManagedKey with AES256', () => {
+    expect(() => new SecureRepository(stack(), 'Repo', { awsManagedKey: true, encryption: ecr.RepositoryEncryption.AES_256 }))
+      .toThrow('Test/Repo: invalid awsManagedKey true: the AWS-managed key needs KMS encryption (encryption is AES256)');
+  });
+
+  test('rejects awsManagedKey with a key', () => {
+    const s = stack();
+    const key = new kms.Key(s, 'K', { enableKeyRotation: true });
+    expect(() => new SecureRepository(s, 'Repo', { awsManagedKey: true, encryptionKey: key }))
+      .toThrow(/invalid encryptionKey "Test\/K": give a customer-managed key or awsManagedKey: true, not both/);
   });
 });
