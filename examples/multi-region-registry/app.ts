@@ -8,8 +8,8 @@
 // replicate): replicated repositories are immutable, KMS-encrypted, scanned and cleaned up exactly
 // like the ones created directly. The primary stack deploys after the destinations.
 import { App, Stack, StackProps } from 'aws-cdk-lib';
-import { ContainerRegistry, RegistryScanning, ReplicationDestination } from 'cdk-ecr-blueprints';
 import { Construct } from 'constructs';
+import { ContainerRegistry, RegistryScanning, ReplicationDestination } from 'cdk-ecr-blueprints';
 
 export interface RegistryStackProps extends StackProps {
   /** Registries this one replicates to, with the repository prefixes to replicate (empty: all). */

@@ -13,8 +13,8 @@ import { App, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import { ContainerRegistry, UpstreamRegistry } from 'cdk-ecr-blueprints';
 import { Construct } from 'constructs';
+import { ContainerRegistry, UpstreamRegistry } from 'cdk-ecr-blueprints';
 
 export class PullThroughCacheStack extends Stack {
   constructor(scope: Construct, id: string, props?: StackProps) {
