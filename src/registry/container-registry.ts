@@ -1,4 +1,4 @@
-import { Annotations, CfnResource, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -504,21 +504,22 @@ export class ContainerRegistry extends Construct {
    */
   public _templateRole(template: RepositoryCreationTemplate): iam.IRole {
     if (!this.role) {
+      // A customer-managed policy rather than the role's default (inline) policy: it is rendered
+      // at synth from the templates, and inline policies are flagged by the compliance packs. The
+      // role lists it (rather than the policy naming the role), so that deleting the stack removes
+      // the role with its attachment before the policy.
+      this.rolePolicy = new iam.CfnManagedPolicy(this, 'TemplatePolicy', {
+        description: `Permissions ECR needs to create repositories from the templates of ${this.node.path}`,
+        policyDocument: Lazy.any({ produce: () => this.renderRolePolicy() }),
+      });
       this.role = new iam.Role(this, 'TemplateRole', {
         assumedBy: new iam.ServicePrincipal('ecr.amazonaws.com'),
         description: `Lets ECR apply the repository creation templates of ${this.node.path} (KMS encryption, tags)`,
-      });
-      // A customer-managed policy rather than the role's default (inline) policy: it is rendered
-      // at synth from the templates, and inline policies are flagged by the compliance packs.
-      this.rolePolicy = new iam.CfnManagedPolicy(this, 'TemplatePolicy', {
-        description: `Permissions ECR needs to create repositories from the templates of ${this.node.path}`,
-        roles: [this.role.roleName],
-        policyDocument: Lazy.any({ produce: () => this.renderRolePolicy() }),
+        managedPolicies: [iam.ManagedPolicy.fromManagedPolicyArn(this, 'TemplatePolicyArn', this.rolePolicy.ref)],
       });
     }
     const key = template.baseline.encryptionKey;
     if (key) this.roleKeys.set(key.node.path, key);
-    (template.node.tryFindChild('Resource') as CfnResource | undefined)?.node.addDependency(this.rolePolicy!);
     if (!this.rolePrefixes.has(template.prefix)) {
       this.rolePrefixes.add(template.prefix);
       acknowledgeWildcardResource(this.rolePolicy!, this.repositoryArnForPrefix(template.prefix),
@@ -526,15 +527,6 @@ export class ContainerRegistry extends Construct {
         '(by replication, pull-through cache or push); the prefix wildcard is the narrowest resource that covers them');
     }
     return this.role;
-  }
-
-  /**
-   * The policy that gives the template role its permissions (templates and rules that use the
-   * role depend on it, so that ECR never sees the role without its permissions).
-   * @internal
-   */
-  public get _templatePolicy(): iam.CfnManagedPolicy | undefined {
-    return this.rolePolicy;
   }
 
   private renderRolePolicy(): iam.PolicyDocument {

@@ -66,8 +66,6 @@ export class PullThroughCacheRule extends Construct {
   /** The creation template that hardens the cached repositories. */
   public readonly template: RepositoryCreationTemplate;
 
-  private rolePolicy?: iam.ManagedPolicy;
-
   constructor(scope: Construct, id: string, props: PullThroughCacheRuleProps) {
     super(scope, id);
     const { registry, ecrRepositoryPrefix: prefix, upstream } = props;
@@ -114,10 +112,9 @@ export class PullThroughCacheRule extends Construct {
       id: isUnresolved(prefix) ? this.node.id : undefined,
       ...baselineOverrides(props),
     });
-    // The template exists before the first pull can create a repository, and the role has its
-    // permissions before ECR validates it.
+    // The template exists before the first pull can create a repository. (A role the rule uses
+    // comes with its policy: the role references the policy and the rule references the role.)
     resource.node.addDependency(this.template);
-    if (this.rolePolicy) resource.node.addDependency(this.rolePolicy);
     registry._registerPullThroughCache(this);
   }
 
@@ -216,10 +213,6 @@ export class PullThroughCacheRule extends Construct {
   }
 
   private createUpstreamRole(account: string, region: string): iam.IRole {
-    const role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ServicePrincipal('pullthroughcache.ecr.amazonaws.com'),
-      description: `Lets ECR pull through cache ${this.node.path} read ${account}/${region} and fill the cache`,
-    });
     const upstreamRepositories = Stack.of(this).formatArn({
       service: 'ecr',
       account,
@@ -229,10 +222,9 @@ export class PullThroughCacheRule extends Construct {
     });
     const cacheRepositories = this.registry.repositoryArnForPrefix(this.ecrRepositoryPrefix);
     // A customer-managed policy rather than the role's default (inline) policy, which the
-    // compliance packs flag.
+    // compliance packs flag; the role lists it, so that the role goes first on stack deletion.
     const policy = new iam.ManagedPolicy(this, 'RolePolicy', {
       description: `Permissions ECR needs to cache ${account}/${region} images in ${this.node.path}`,
-      roles: [role],
       statements: [
         new iam.PolicyStatement({
           sid: 'ReadUpstreamAndFillCache',
@@ -255,8 +247,11 @@ export class PullThroughCacheRule extends Construct {
         }),
       ],
     });
-    this.rolePolicy = policy;
-    return role;
+    return new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('pullthroughcache.ecr.amazonaws.com'),
+      description: `Lets ECR pull through cache ${this.node.path} read ${account}/${region} and fill the cache`,
+      managedPolicies: [policy],
+    });
   }
 
   private checkCredential(secret: secretsmanager.ISecret): void {

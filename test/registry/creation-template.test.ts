@@ -38,7 +38,6 @@ describe('CREATE_ON_PUSH templates', () => {
         RepositoryPolicy: Match.absent(),
         ResourceTags: Match.absent(),
       },
-      DependsOn: [Match.stringLikeRegexp('^RegistryTemplatePolicy')],
     });
   });
 
