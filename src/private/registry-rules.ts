@@ -81,6 +81,7 @@ export function baselineOverrides(props: RepositoryBaselineProps): RepositoryBas
     immutableTagPatterns: props.immutableTagPatterns,
     encryption: props.encryption,
     encryptionKey: props.encryptionKey,
+    awsManagedKey: props.awsManagedKey,
     scanOnPush: props.scanOnPush,
     lifecycleRules: props.lifecycleRules,
   };

@@ -139,7 +139,7 @@ export class ContainerRegistry extends Construct {
   public readonly registryUri: string;
   /** The settings of every repository of the registry. */
   public readonly baseline: RepositoryBaseline;
-  /** The key shared by the repositories of the registry, when KMS encryption with a customer-managed key is used. */
+  /** The customer-managed key shared by the repositories of the registry; undefined with AES256 or the AWS-managed key. */
   public readonly encryptionKey?: kms.IKey;
   /** The scanning configuration. */
   public readonly scanning: RegistryScanning;
@@ -176,7 +176,7 @@ export class ContainerRegistry extends Construct {
     } catch (e) {
       throw new Error(`${this.node.path}: ${(e as Error).message.replace(/^RepositoryBaseline: /, '')}`);
     }
-    if (baseline.encryption === ecr.RepositoryEncryption.KMS && !baseline.encryptionKey) {
+    if (baseline.usesCustomerManagedKey && !baseline.encryptionKey) {
       this.encryptionKey = new kms.Key(this, 'Key', {
         description: `Encrypts the images of every repository of the ECR registry ${this.node.path}`,
         enableKeyRotation: true,

@@ -4,7 +4,7 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { ACCOUNT, envStack, onlyResource } from './helpers';
-import { ContainerRegistry, LifecycleRule, RegistryScanning, RepositoryBaseline, SecureRepository } from '../../src';
+import { ContainerRegistry, LifecycleRule, RegistryScanning, RepositoryBaseline, RepositoryCreationScenario, SecureRepository } from '../../src';
 
 describe('ContainerRegistry defaults', () => {
   test('one rotating key kept on deletion, basic scan on push for every repository, nothing else registry-wide', () => {
@@ -52,6 +52,32 @@ describe('ContainerRegistry defaults', () => {
     const t = Template.fromStack(stack);
     t.resourceCountIs('AWS::KMS::Key', 0);
     t.hasResourceProperties('AWS::ECR::Repository', { EncryptionConfiguration: { EncryptionType: 'AES256', KmsKey: Match.absent() } });
+  });
+
+  test('the AWS-managed key: no key, repositories and templates encrypted with aws/ecr, no template role', () => {
+    const stack = envStack();
+    const registry = new ContainerRegistry(stack, 'Registry', { awsManagedKey: true });
+    registry.addRepository('team/api');
+    registry.addCreationTemplate('ROOT', { appliedFor: [RepositoryCreationScenario.CREATE_ON_PUSH] });
+    expect(registry.encryptionKey).toBeUndefined();
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::KMS::Key', 0);
+    t.resourceCountIs('AWS::IAM::Role', 0);
+    t.hasResourceProperties('AWS::ECR::Repository', { EncryptionConfiguration: { EncryptionType: 'KMS', KmsKey: Match.absent() } });
+    t.hasResourceProperties('AWS::ECR::RepositoryCreationTemplate', {
+      EncryptionConfiguration: { EncryptionType: 'KMS', KmsKey: Match.absent() },
+      CustomRoleArn: Match.absent(),
+    });
+  });
+
+  test('KMS_DSSE: the shared customer-managed key too', () => {
+    const stack = envStack();
+    new ContainerRegistry(stack, 'Registry', { encryption: ecr.RepositoryEncryption.KMS_DSSE }).addRepository('team/api');
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('AWS::KMS::Key', 1);
+    t.hasResourceProperties('AWS::ECR::Repository', {
+      EncryptionConfiguration: { EncryptionType: 'KMS_DSSE', KmsKey: { 'Fn::GetAtt': [Match.stringLikeRegexp('^RegistryKey'), 'Arn'] } },
+    });
   });
 
   test('the removal policy applies to the key and the repositories', () => {
