@@ -13,6 +13,7 @@ import {
 } from '../private/ecr-rules';
 import { TagMutabilityKnowledge, tagMutabilityOf } from '../private/tag-mutability';
 import { checkLength, checkPattern, fail, isUnresolved } from '../private/validate';
+import { IPullThroughCacheSource } from '../registry/pull-through-cache-rule';
 import { SecureRepository } from '../repository/secure-repository';
 
 /**
@@ -52,23 +53,6 @@ export interface ImageReferenceOptions {
   readonly allowMutableTag?: boolean;
 }
 
-/**
- * A pull-through cache rule of the registry: what `ImageReference.fromPullThroughCache` needs to
- * name and pull a cached image. `PullThroughCacheRule` implements it.
- *
- * The cached repositories live in the account and region of the stack that holds the rule.
- */
-export interface IPullThroughCacheSource extends IConstruct {
-  /**
-   * The repository prefix of the rule: the image `<upstream repository>` is cached in the repository
-   * `<prefix>/<upstream repository>`. `ROOT` means no prefix (the cached repository has the upstream
-   * repository's name).
-   */
-  readonly ecrRepositoryPrefix: string;
-}
-
-/** The prefix value that means "no prefix" in a pull-through cache rule. */
-const ROOT_PREFIX = 'ROOT';
 
 /** Actions a task's execution role needs to pull an image that is already in a repository. */
 const PULL_ACTIONS = ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'];
@@ -159,7 +143,7 @@ export class ImageReference {
     checkLength(source, 'upstreamRepository', upstreamRepository, 2, 256);
     checkPattern(source, 'upstreamRepository', upstreamRepository, REPOSITORY_NAME_PATTERN, REPOSITORY_NAME_RULE);
     const prefix = source.ecrRepositoryPrefix;
-    const repositoryName = prefix === ROOT_PREFIX ? upstreamRepository : `${prefix}/${upstreamRepository}`;
+    const repositoryName = source.repositoryNameFor(upstreamRepository);
     if (!isUnresolved(prefix)) checkLength(source, 'cached repository name', repositoryName, 2, 256);
 
     const { tag, digest } = checkTagOrDigest(source, options);

@@ -23,6 +23,10 @@ export class FakeCacheRule extends Construct implements IPullThroughCacheSource 
       upstreamRegistryUrl: 'public.ecr.aws',
     });
   }
+
+  public repositoryNameFor(upstreamRepository: string): string {
+    return this.ecrRepositoryPrefix === 'ROOT' ? upstreamRepository : `${this.ecrRepositoryPrefix}/${upstreamRepository}`;
+  }
 }
 
 /** The statements of the one managed policy whose logical id starts with `prefix`. */

@@ -3,8 +3,9 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { DIGEST, ENV, FakeCacheRule, lifecycleRules, managedPolicyStatements, stack } from './helpers';
-import { ImageReference, SecureRepository, TaggedImageTaskDefinition } from '../../src';
+import { ContainerRegistry, ImageReference, SecureRepository, TaggedImageTaskDefinition, UpstreamRegistry } from '../../src';
 
 const PULL = ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'];
 
@@ -232,6 +233,20 @@ describe('tag protection', () => {
 });
 
 describe('ImageReference.fromPullThroughCache', () => {
+  test('with a real PullThroughCacheRule: Docker Hub official images are named as the cache names them', () => {
+    const s = stack();
+    const registry = new ContainerRegistry(s, 'Registry');
+    const secret = new secretsmanager.Secret(s, 'DockerHubToken', { secretName: 'ecr-pullthroughcache/docker-hub' });
+    const rule = registry.addPullThroughCache('docker-hub', UpstreamRegistry.dockerHub(secret));
+    const image = ImageReference.fromPullThroughCache(rule, 'nginx', { digest: DIGEST });
+    expect(image.repositoryName).toBe(rule.repositoryNameFor('nginx'));
+    expect(image.repositoryName).toBe('docker-hub/library/nginx');
+    new TaggedImageTaskDefinition(s, 'Task', { image });
+    const actions = managedPolicyStatements(Template.fromStack(s), 'TaskExecutionRolePolicy')
+      .flatMap((st: any) => [].concat(st.Action));
+    expect(actions).toEqual(expect.arrayContaining(['ecr:BatchImportUpstreamImage', 'ecr:CreateRepository', 'ecr:BatchGetImage']));
+  });
+
   test('a digest renders <account>.dkr.ecr.<region>.<suffix>/<prefix>/<upstream>@<digest>', () => {
     const s = stack();
     const rule = new FakeCacheRule(s, 'DockerHub', 'docker-hub');

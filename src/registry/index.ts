@@ -1,0 +1,6 @@
+export * from './container-registry';
+export * from './pull-through-cache-rule';
+export * from './registry-scanning';
+export * from './replication-destination';
+export * from './repository-creation-template';
+export * from './upstream-registry';

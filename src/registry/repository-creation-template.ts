@@ -1,0 +1,286 @@
+import { CfnTag, Lazy, Stack, Token } from 'aws-cdk-lib';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct, IConstruct } from 'constructs';
+import type { ContainerRegistry } from './container-registry';
+import { checkRepositoryPolicy, hasIntrinsics } from '../private/policy-checks';
+import {
+  baselineOverrides,
+  hasOwnSettings,
+  MAX_TEMPLATE_DESCRIPTION_CHARS,
+  MAX_TEMPLATE_REPOSITORY_POLICY_CHARS,
+  MAX_TEMPLATE_TAGS,
+  NAMESPACE_PREFIX_PATTERN,
+  TEMPLATE_PREFIX_MAX,
+  TEMPLATE_PREFIX_RULE,
+} from '../private/registry-rules';
+import { checkCount, checkLength, checkPattern, checkUnique, fail, isUnresolved, message } from '../private/validate';
+import { RepositoryBaseline, RepositoryBaselineProps } from '../repository/repository-baseline';
+
+/** The ways ECR creates repositories on its own, which a creation template can apply to. */
+export enum RepositoryCreationScenario {
+  /** Repositories created in a destination registry by replication. */
+  REPLICATION = 'REPLICATION',
+  /** Repositories created by a pull-through cache rule on the first pull of an upstream image. */
+  PULL_THROUGH_CACHE = 'PULL_THROUGH_CACHE',
+  /** Repositories created when an image is pushed to a repository that does not exist yet. */
+  CREATE_ON_PUSH = 'CREATE_ON_PUSH',
+}
+
+/** The settings of a repository creation template. Baseline fields override the registry's baseline. */
+export interface RepositoryCreationTemplateOptions extends RepositoryBaselineProps {
+  /** The scenarios the template applies to (1-3, no repeats). */
+  readonly appliedFor: RepositoryCreationScenario[];
+
+  /**
+   * Description of the template (up to 256 characters).
+   *
+   * @default - a summary of the settings
+   */
+  readonly description?: string;
+
+  /**
+   * Repository policy given to every repository the template creates. Statements must name their
+   * principals, cannot name resources, and a `*` principal needs an `aws:PrincipalOrgID` condition.
+   *
+   * @default - no repository policy
+   */
+  readonly repositoryPolicy?: iam.PolicyDocument;
+
+  /**
+   * Tags given to every repository the template creates (up to 50). Tagging makes ECR use the
+   * registry's template role, and principals that pull through a cache need `ecr:TagResource`
+   * (`PullThroughCacheRule.grantPull` adds it).
+   *
+   * @default - no tags
+   */
+  readonly resourceTags?: { [key: string]: string };
+}
+
+/** Options of `ContainerRegistry.addCreationTemplate`. */
+export interface AddCreationTemplateOptions extends RepositoryCreationTemplateOptions {
+  /**
+   * Construct id of the template.
+   *
+   * @default - the prefix (required when the prefix is a token)
+   */
+  readonly id?: string;
+}
+
+/** Properties of a `RepositoryCreationTemplate`. */
+export interface RepositoryCreationTemplateProps extends RepositoryCreationTemplateOptions {
+  /** The registry the template belongs to; the template must be in its stack. */
+  readonly registry: ContainerRegistry;
+
+  /**
+   * The repository namespace the template applies to: `team-a` covers `team-a/*`, and `ROOT`
+   * covers every repository that no more specific template covers.
+   */
+  readonly prefix: string;
+}
+
+/**
+ * A repository creation template (`AWS::ECR::RepositoryCreationTemplate`): the settings ECR gives
+ * to repositories it creates itself, by replication, pull-through cache or create-on-push. Without
+ * one, those repositories get mutable tags, AES256 and no lifecycle policy.
+ *
+ * The template renders its `RepositoryBaseline` the same way `SecureRepository` does: tag
+ * mutability and exclusion filters, encryption with the full key ARN, and the lifecycle policy
+ * text. Templates that use a customer-managed key or tags get the registry's template role.
+ *
+ * ECR keeps one template per prefix. A registry merges the scenarios of its features into the
+ * template of a prefix (for example REPLICATION into a `ROOT` template created for
+ * CREATE_ON_PUSH); two templates with settings of their own for one prefix are an error.
+ */
+export class RepositoryCreationTemplate extends Construct {
+  /** The repository namespace prefix. */
+  public readonly prefix: string;
+  /** The registry the template belongs to. */
+  public readonly registry: ContainerRegistry;
+
+  private readonly scenarios = new Set<RepositoryCreationScenario>();
+  private settings: TemplateSettings;
+
+  constructor(scope: Construct, id: string, props: RepositoryCreationTemplateProps) {
+    super(scope, id);
+    const { registry, prefix, appliedFor, description, repositoryPolicy, resourceTags, ...overrides } = props;
+    this.registry = registry;
+    this.prefix = prefix;
+
+    if (Stack.of(this) !== Stack.of(registry)) {
+      fail(this, 'registry', registry.node.path, 'a creation template must be in the stack of its ContainerRegistry');
+    }
+    checkLength(this, 'prefix', prefix, 1, TEMPLATE_PREFIX_MAX);
+    checkPattern(this, 'prefix', prefix, NAMESPACE_PREFIX_PATTERN, TEMPLATE_PREFIX_RULE);
+    this._addScenarios(this, appliedFor);
+    this.settings = this.makeSettings({ appliedFor, description, repositoryPolicy, resourceTags, ...overrides });
+
+    new ecr.CfnRepositoryCreationTemplate(this, 'Resource', {
+      prefix,
+      appliedFor: Lazy.list({ produce: () => this.appliedFor }),
+      description: Lazy.string({ produce: () => this.settings.description ?? this.defaultDescription() }),
+      imageTagMutability: Lazy.string({ produce: () => this.baseline.tagMutability }),
+      imageTagMutabilityExclusionFilters: Lazy.any({ produce: () => this.baseline._mutabilityFilters() }),
+      encryptionConfiguration: Lazy.any({
+        produce: () => ({ encryptionType: this.baseline.encryption.value, kmsKey: this.baseline.encryptionKey?.keyArn }),
+      }),
+      lifecyclePolicy: Lazy.string({
+        produce: () => this.baseline.lifecycleRules.length === 0 ? undefined
+          : this.baseline.lifecyclePolicy()._render(this, obj => Stack.of(this).toJsonString(obj)),
+      }),
+      repositoryPolicy: Lazy.string({
+        produce: () => this.settings.repositoryPolicy ? Stack.of(this).toJsonString(this.settings.repositoryPolicy) : undefined,
+      }),
+      resourceTags: Lazy.any({ produce: () => this.renderTags() }, { omitEmptyArray: true }),
+      customRoleArn: Lazy.string({ produce: () => this.needsCustomRole ? this.registry.templateRole?.roleArn : undefined }),
+    });
+
+    registry._registerTemplate(this);
+    if (this.needsCustomRole) registry._templateRole(this);
+    this.node.addValidation({ validate: () => this.validateTemplate() });
+  }
+
+  /** The settings the template gives to the repositories it creates. */
+  public get baseline(): RepositoryBaseline {
+    return this.settings.baseline;
+  }
+
+  /** The scenarios the template applies to. */
+  public get appliedFor(): RepositoryCreationScenario[] {
+    return Object.values(RepositoryCreationScenario).filter(s => this.scenarios.has(s));
+  }
+
+  /** The tags given to the repositories the template creates. */
+  public get resourceTags(): { [key: string]: string } {
+    return { ...this.settings.resourceTags };
+  }
+
+  /**
+   * Whether ECR needs the registry's template role to apply this template: a customer-managed
+   * key or tags.
+   */
+  public get needsCustomRole(): boolean {
+    return this.baseline.encryptionKey !== undefined || Object.keys(this.settings.resourceTags).length > 0;
+  }
+
+  /**
+   * Whether the settings were given for this template (as opposed to the registry's baseline
+   * applied for a feature that needs a template).
+   * @internal
+   */
+  public get _hasOwnSettings(): boolean {
+    return this.settings.own;
+  }
+
+  /**
+   * Adds scenarios (a feature of the registry that needs this prefix covered).
+   * @internal
+   */
+  public _addScenarios(where: IConstruct, appliedFor: RepositoryCreationScenario[]): void {
+    checkCount(where, 'appliedFor', appliedFor, 1, 3);
+    checkUnique(where, 'appliedFor', appliedFor);
+    for (const scenario of appliedFor) {
+      if (!Object.values(RepositoryCreationScenario).includes(scenario)) {
+        fail(where, 'appliedFor', scenario, 'templates apply to REPLICATION, PULL_THROUGH_CACHE or CREATE_ON_PUSH');
+      }
+      this.scenarios.add(scenario);
+    }
+  }
+
+  /**
+   * Replaces registry-default settings with settings of their own (a feature with explicit
+   * settings took over the prefix).
+   * @internal
+   */
+  public _adoptSettings(options: RepositoryCreationTemplateOptions): void {
+    this.settings = this.makeSettings(options);
+    if (this.needsCustomRole) this.registry._templateRole(this);
+  }
+
+  private makeSettings(options: RepositoryCreationTemplateOptions): TemplateSettings {
+    const own = hasOwnSettings(options);
+    const { description, repositoryPolicy, resourceTags } = options;
+    const overrides = baselineOverrides(options);
+    let baseline: RepositoryBaseline;
+    try {
+      baseline = this.registry.baseline.withOverrides(overrides);
+    } catch (e) {
+      throw new Error(`${this.node.path}: ${(e as Error).message.replace(/^RepositoryBaseline: /, '')}`);
+    }
+    checkLength(this, 'description', description, 0, MAX_TEMPLATE_DESCRIPTION_CHARS);
+    const tags = { ...resourceTags ?? {} };
+    const keys = Object.keys(tags);
+    if (keys.length > MAX_TEMPLATE_TAGS) fail(this, 'resourceTags', keys, `a template holds at most ${MAX_TEMPLATE_TAGS} tags (got ${keys.length})`);
+    for (const key of keys) {
+      checkLength(this, 'resourceTags key', key, 1, 128);
+      checkLength(this, `resourceTags value of ${key}`, tags[key], 0, 256);
+      if (!isUnresolved(key) && key.toLowerCase().startsWith('aws:')) {
+        fail(this, 'resourceTags key', key, 'tag keys starting with "aws:" are reserved for AWS');
+      }
+    }
+    if (baseline.lifecycleRules.length) {
+      try {
+        baseline.lifecyclePolicy();
+      } catch (e) {
+        throw new Error(`${this.node.path}: ${(e as Error).message.replace(/^LifecyclePolicy\.addRule: /, '')}`);
+      }
+    }
+    const settings = { baseline, description, repositoryPolicy, resourceTags: tags, own };
+    this.checkKey(baseline);
+    return settings;
+  }
+
+  private checkKey(baseline: RepositoryBaseline): void {
+    const key = baseline.encryptionKey;
+    if (!key) return;
+    const stack = Stack.of(this);
+    const keyRegion = key.env.region;
+    if (!isUnresolved(keyRegion) && !isUnresolved(stack.region) && keyRegion !== stack.region) {
+      fail(this, 'encryptionKey', key.keyArn, `the key must be in the registry's region (${stack.region}), it is in ${keyRegion}`);
+    }
+    const arn = key.keyArn;
+    if (arn.includes(':alias/') || (!isUnresolved(arn) && !/^arn:[a-z-]+:kms:[a-z0-9-]+:\d{12}:key\/.+$/.test(arn))) {
+      fail(this, 'encryptionKey', key.keyArn, 'creation templates need the full key ARN (arn:<partition>:kms:<region>:<account>:key/<id>), not an alias or key id');
+    }
+  }
+
+  private renderTags(): CfnTag[] | undefined {
+    const tags = this.settings.resourceTags;
+    const keys = Object.keys(tags).sort();
+    return keys.length ? keys.map(key => ({ key, value: tags[key] })) : undefined;
+  }
+
+  private defaultDescription(): string {
+    const b = this.baseline;
+    const encryption = b.encryptionKey ? `${b.encryption.value} with a customer-managed key` : b.encryption.value;
+    const lifecycle = b.lifecycleRules.length ? `${b.lifecycleRules.length} lifecycle rules` : 'no lifecycle policy';
+    return `cdk-ecr-blueprints baseline: ${b.tagMutability} tags, ${encryption}, ${lifecycle}`;
+  }
+
+  private validateTemplate(): string[] {
+    const errors: string[] = [];
+    if (this.baseline.lifecycleRules.length) errors.push(...this.baseline.lifecyclePolicy().validate(this.node.path));
+    const policy = this.settings.repositoryPolicy;
+    if (policy) {
+      errors.push(...checkRepositoryPolicy(this, 'repositoryPolicy', policy));
+      const resolved = Stack.of(this).resolve(policy.toJSON());
+      const text = JSON.stringify(resolved);
+      if (!hasIntrinsics(resolved) && text.length > MAX_TEMPLATE_REPOSITORY_POLICY_CHARS) {
+        errors.push(message(this, 'repositoryPolicy', `${text.length} characters`,
+          `a template repository policy is at most ${MAX_TEMPLATE_REPOSITORY_POLICY_CHARS} characters`));
+      }
+    }
+    if (!Token.isUnresolved(this.prefix) && this.appliedFor.length === 0) {
+      errors.push(message(this, 'appliedFor', [], 'a template must apply to at least one scenario'));
+    }
+    return errors;
+  }
+}
+
+interface TemplateSettings {
+  readonly baseline: RepositoryBaseline;
+  readonly description?: string;
+  readonly repositoryPolicy?: iam.PolicyDocument;
+  readonly resourceTags: { [key: string]: string };
+  readonly own: boolean;
+}
