@@ -140,7 +140,8 @@ export class RepositoryBaseline {
       encryption: overrides.encryption ?? this.encryption,
       encryptionKey: overrides.encryptionKey ??
         (overrides.encryption === ecr.RepositoryEncryption.AES_256 || overrides.awsManagedKey ? undefined : this.encryptionKey),
-      awsManagedKey: overrides.awsManagedKey ?? (overrides.encryptionKey || overrides.encryption === ecr.RepositoryEncryption.AES_256 ? false : this.awsManagedKey),
+      awsManagedKey: overrides.awsManagedKey ??
+        (overrides.encryptionKey || overrides.encryption === ecr.RepositoryEncryption.AES_256 ? false : this.awsManagedKey),
       scanOnPush: overrides.scanOnPush ?? this.scanOnPush,
       lifecycleRules: overrides.lifecycleRules ?? this.lifecycleRules,
     });
