@@ -25,7 +25,8 @@ test('the quick start synthesizes and protects the deployed tag', () => {
 
   const task = new TaggedImageTaskDefinition(stack, 'ApiTask', {
     image: ImageReference.fromRepository(api, { tag: 'v1.4.2' }),
-    cpu: 512, memoryLimitMiB: 1024,
+    cpu: 512,
+    memoryLimitMiB: 1024,
   });
   const cluster = new ecs.Cluster(stack, 'Cluster', { vpc: new ec2.Vpc(stack, 'Vpc', { availabilityZones: ['us-east-1a', 'us-east-1b'] }) });
   new ecs.FargateService(stack, 'Api', { cluster, taskDefinition: task });

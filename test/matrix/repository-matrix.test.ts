@@ -47,7 +47,9 @@ test.each(cases)('%s / %s / %s synthesizes the settings it was given', (m, e, l)
   const app = new App();
   const stack = new Stack(app, `Matrix-${m}-${e}-${l}`, { env: { account: '111111111111', region: 'us-east-1' } });
   const repo = new SecureRepository(stack, 'Repo', {
-    ...mutability[m], ...encryption[e](stack), ...lifecycle[l],
+    ...mutability[m],
+    ...encryption[e](stack),
+    ...lifecycle[l],
     removalPolicy: l === 'no-lifecycle' ? RemovalPolicy.DESTROY : undefined,
   });
   if (l !== 'no-lifecycle') repo.protectTag('v1.0.0', 'matrix');
