@@ -1,7 +1,14 @@
-// The security posture of the library, written by hand with aws-cdk-lib: one shared customer-managed
-// key (rotation, RETAIN) for images and logs, registry scanning on push, and per repository an
-// immutable, KMS-encrypted repository with scan on push and a lifecycle policy that protects the
-// deployed tag, plus a Fargate task definition pinned to that tag with an encrypted log group.
+// The security posture the library synthesizes for bench/apps/ours.ts, written by hand with
+// aws-cdk-lib (bench/posture.ts checks that the two templates match):
+// - one customer-managed key (rotation, RETAIN) shared by the repositories, registry scanning on push;
+// - per repository: IMMUTABLE tags, scan on push, KMS with the shared key, RETAIN, and a lifecycle
+//   policy that protects the deployed tag, expires untagged images after 14 days and keeps the newest
+//   100 tagged images;
+// - per task definition (Fargate, ARM64, 256 CPU, 512 MiB): a read-only root filesystem, a non-root
+//   user, a task role without permissions, an execution role without inline policy (one
+//   customer-managed policy scoped to the repository and the log group, one holding only
+//   ecr:GetAuthorizationToken on *), and a log group kept one year, encrypted with a key of its own
+//   (rotation, RETAIN) whose key policy lets CloudWatch Logs of this account and region use it.
 import { App, ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -15,26 +22,15 @@ export function buildApp(app: App, count: number): Stack {
   const stack = new Stack(app, 'Bench', { env: { account: '123456789012', region: 'us-east-1' } });
 
   const key = new kms.Key(stack, 'RegistryKey', {
-    description: 'Encrypts the images of every repository of the registry and the task logs',
     enableKeyRotation: true,
     removalPolicy: RemovalPolicy.RETAIN,
   });
-  // CloudWatch Logs encrypts with the key only if the key policy lets it, for this account's log groups.
-  key.addToResourcePolicy(new iam.PolicyStatement({
-    principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
-    actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
-    resources: ['*'],
-    conditions: {
-      ArnLike: {
-        'kms:EncryptionContext:aws:logs:arn': stack.formatArn({
-          service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        }),
-      },
-    },
-  }));
   new ecr.CfnRegistryScanningConfiguration(stack, 'Scanning', {
     scanType: 'BASIC',
     rules: [{ scanFrequency: 'SCAN_ON_PUSH', repositoryFilters: [{ filter: '*', filterType: 'WILDCARD' }] }],
+  });
+  const logsArn = stack.formatArn({
+    service: 'logs', resource: 'log-group', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME,
   });
 
   for (let i = 0; i < count; i++) {
@@ -49,7 +45,7 @@ export function buildApp(app: App, count: number): Stack {
         // Selecting the deployed tag first keeps the later rules from expiring it; it never fires.
         {
           rulePriority: 1,
-          description: `Protect tag ${DEPLOYED_TAG} (deployed)`,
+          description: `Protect tag ${DEPLOYED_TAG} (Bench/Task${i}): selecting it here stops lower-priority rules; this rule never fires`,
           tagStatus: ecr.TagStatus.TAGGED,
           tagPatternList: [DEPLOYED_TAG],
           maxImageCount: 1000,
@@ -70,17 +66,61 @@ export function buildApp(app: App, count: number): Stack {
       ],
     });
 
-    const logGroup = new logs.LogGroup(stack, `Logs${i}`, {
-      encryptionKey: key,
-      retention: logs.RetentionDays.ONE_MONTH,
+    const logKey = new kms.Key(stack, `LogKey${i}`, {
+      enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
-    const task = new ecs.FargateTaskDefinition(stack, `Task${i}`, { cpu: 256, memoryLimitMiB: 512 });
-    task.addContainer('app', {
-      // Grants the execution role pull on this repository only (and GetAuthorizationToken, which has no resource).
+    // CloudWatch Logs encrypts with the key only if the key policy lets it, for this account's log groups.
+    logKey.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowCloudWatchLogsOfThisAccount',
+      principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      resources: ['*'],
+      conditions: { ArnLike: { 'kms:EncryptionContext:aws:logs:arn': logsArn } },
+    }));
+    const logGroup = new logs.LogGroup(stack, `Logs${i}`, {
+      encryptionKey: logKey,
+      retention: logs.RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
+    // Customer-managed policies instead of the role's inline default policy; the unavoidable `*`
+    // (GetAuthorizationToken has no resource-level permission) sits alone in its own policy.
+    const pullAndLogs = new iam.ManagedPolicy(stack, `ExecutionPolicy${i}`, {
+      statements: [
+        new iam.PolicyStatement({
+          actions: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
+          resources: [repository.repositoryArn],
+        }),
+        new iam.PolicyStatement({
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [logGroup.logGroupArn],
+        }),
+      ],
+    });
+    const authorization = new iam.ManagedPolicy(stack, `AuthorizationPolicy${i}`, {
+      statements: [new iam.PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] })],
+    });
+    const executionRole = new iam.Role(stack, `ExecutionRole${i}`, {
+      assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
+      managedPolicies: [pullAndLogs, authorization],
+    });
+
+    const task = new ecs.FargateTaskDefinition(stack, `Task${i}`, {
+      cpu: 256,
+      memoryLimitMiB: 512,
+      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.ARM64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+      // The grants aws-cdk-lib makes for the image and the log driver would create an inline
+      // policy; the managed policies above already hold them.
+      executionRole: executionRole.withoutPolicyUpdates(),
+    });
+    task.addContainer('Container', {
+      containerName: 'app',
       image: ecs.ContainerImage.fromEcrRepository(repository, DEPLOYED_TAG),
+      essential: true,
+      user: '1000:1000',
       readonlyRootFilesystem: true,
-      logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'app' }),
+      logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'ecs' }),
     });
   }
   return stack;

@@ -1,4 +1,3 @@
-// @ts-nocheck -- written against the public API in DESIGN.md before the registry and ecs modules landed; remove this line when they do.
 // The same posture with cdk-ecr-blueprints: the registry brings the shared key, scanning and the
 // baseline; the task definition pins the image, protects its tag and wires pull and logs.
 import { App, Stack } from 'aws-cdk-lib';
