@@ -1,3 +1,4 @@
+import { parseArgs } from 'util';
 import { LifecycleAction, LifecycleEvaluationResult, LifecycleImage, LifecyclePolicy, LifecycleStorageClass } from '../lifecycle';
 import { readDescribeImages, SkippedImage, timestamp } from './describe-images';
 import { UsageError } from './usage-error';
@@ -75,35 +76,71 @@ export function run(argv: string[], io: CliIo): number {
   }
 }
 
+/** The options with a value: given once at most (a second --policy is an error, not an override). */
+const SINGLE_VALUED = ['policy', 'template', 'repository', 'now'] as const;
+
 function parseOptions(args: string[]): Options | 'help' {
-  const options: Options = { images: [], json: false, all: false };
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i];
-    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
-    const value = () => {
-      const v = inline ?? args[++i];
-      if (v === undefined || (inline === undefined && v.startsWith('--'))) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case '-h': case '--help': return 'help';
-      case '--policy': options.policy = value(); break;
-      case '--template': options.template = value(); break;
-      case '--repository': options.repository = value(); break;
-      case '--images': options.images.push(value()); break;
-      case '--now': options.now = value(); break;
-      case '--json': options.json = true; break;
-      case '--all': options.all = true; break;
-      default:
-        if (flag.startsWith('-')) throw new UsageError(`unknown option ${flag} (see --help)`);
-        options.images.push(arg);
-    }
+  let parsed: ReturnType<typeof parseCommandLine>;
+  try {
+    parsed = parseCommandLine(args);
+  } catch (e) {
+    throw usageErrorOf(e as Error & { code?: string });
   }
+  const { values, positionals, tokens } = parsed;
+  if (values.help) return 'help';
+  for (const name of SINGLE_VALUED) {
+    const given = tokens.filter(t => t.kind === 'option' && t.name === name).length;
+    if (given > 1) throw new UsageError(`--${name} given ${given} times; give it once`);
+  }
+  const options: Options = {
+    policy: values.policy,
+    template: values.template,
+    repository: values.repository,
+    now: values.now,
+    images: [...(values.images ?? []), ...positionals],
+    json: values.json ?? false,
+    all: values.all ?? false,
+  };
   if (!options.policy === !options.template) throw new UsageError('give either --policy FILE or --template FILE --repository ID');
   if (options.template && !options.repository) throw new UsageError('--template needs --repository with the logical id of the repository');
   if (options.policy && options.repository) throw new UsageError('--repository goes with --template, not --policy');
   if (options.images.length === 0) throw new UsageError('give at least one file of aws ecr describe-images output');
   return options;
+}
+
+/** Node's parser: `--name value`, `--name=value`, and `--` ends the options (image files may start with `-`). */
+function parseCommandLine(args: string[]) {
+  return parseArgs({
+    args,
+    strict: true,
+    allowPositionals: true,
+    tokens: true,
+    options: {
+      policy: { type: 'string' },
+      template: { type: 'string' },
+      repository: { type: 'string' },
+      images: { type: 'string', multiple: true },
+      now: { type: 'string' },
+      json: { type: 'boolean' },
+      all: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}
+
+/** parseArgs' errors, in the command's words (the option is quoted in every message parseArgs writes). */
+function usageErrorOf(error: Error & { code?: string }): Error {
+  const option = /'(-[^' ]+)/.exec(error.message)?.[1];
+  switch (error.code) {
+    case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
+      return new UsageError(`unknown option ${option} (see --help)`);
+    case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
+      return new UsageError(/does not take an argument/.test(error.message)
+        ? `${option} takes no value`
+        : `${option} needs a value`);
+    default:
+      return error;
+  }
 }
 
 function read(io: CliIo, path: string): string {

@@ -237,6 +237,12 @@ describe('malformed input: exit code 2, one line, no stack trace', () => {
     ['an unknown command', ['preview'], /^lifecycle-preview: unknown command "preview"/],
     ['an unknown option', ['lifecycle-preview', '--policy', 'p.json', '--verbose', 'i.json'], /^lifecycle-preview: unknown option --verbose \(see --help\)$/],
     ['an option without its value', ['lifecycle-preview', 'i.json', '--policy'], /^lifecycle-preview: --policy needs a value$/],
+    ['an option whose value looks like an option', ['lifecycle-preview', '--policy', '--json', 'i.json'], /^lifecycle-preview: --policy needs a value$/],
+    ['a value for a flag', ['lifecycle-preview', '--policy', 'p.json', '--json=yes', 'i.json'], /^lifecycle-preview: --json takes no value$/],
+    ['a repeated --policy', ['lifecycle-preview', '--policy', 'p.json', '--policy', 'bad-policy.json', 'i.json'], /^lifecycle-preview: --policy given 2 times; give it once$/],
+    ['a repeated --policy=', ['lifecycle-preview', '--policy=p.json', 'i.json', '--policy=p.json'], /^lifecycle-preview: --policy given 2 times; give it once$/],
+    ['a repeated --now', ['lifecycle-preview', '--policy', 'p.json', '--now', '2025-01-01', '--now', '2025-02-01', 'i.json'], /^lifecycle-preview: --now given 2 times; give it once$/],
+    ['an option after --', ['lifecycle-preview', '--policy', 'p.json', '--', '--json'], /^lifecycle-preview: --json: cannot read the file \(ENOENT\)$/],
     ['no policy', ['lifecycle-preview', 'i.json'], /^lifecycle-preview: give either --policy FILE or --template FILE --repository ID$/],
     ['two policies', ['lifecycle-preview', '--policy', 'p.json', '--template', 't.json', 'i.json'], /^lifecycle-preview: give either --policy FILE or --template FILE --repository ID$/],
     ['a template without a repository', ['lifecycle-preview', '--template', 't.json', 'i.json'], /^lifecycle-preview: --template needs --repository/],
@@ -270,6 +276,22 @@ describe('malformed input: exit code 2, one line, no stack trace', () => {
     expect(err.trimEnd().split('\n')).toHaveLength(1);
     expect(err.trimEnd()).toMatch(expected);
     expect(err).not.toMatch(/\n\s+at /);
+  });
+
+  test('-- ends the options: the files after it are images, even when they start with a dash', () => {
+    const withDash = { ...files, '-page.json': files['i.json'] };
+    const viaDash = cli(['lifecycle-preview', '--policy', 'p.json', '--json', '--', '-page.json'], withDash);
+    const plain = cli(['lifecycle-preview', '--policy', 'p.json', '--json', 'i.json'], withDash);
+    expect(viaDash.err).toBe('');
+    expect(viaDash.code).toBe(0);
+    expect(viaDash.out).toBe(plain.out);
+  });
+
+  test('--name=value and --images FILE work like the positional form', () => {
+    const inline = cli(['lifecycle-preview', '--policy=p.json', '--json', '--images', 'i.json'], files);
+    const plain = cli(['lifecycle-preview', '--policy', 'p.json', '--json', 'i.json'], files);
+    expect(inline.code).toBe(0);
+    expect(inline.out).toBe(plain.out);
   });
 
   test('--help prints the usage and exits 0', () => {
