@@ -1,9 +1,10 @@
 /**
  * Snapshot helpers: templates pass through a serializer that strips what changes without a change
  * of behaviour (asset hashes, the bootstrap version check), so snapshots move only when the
- * synthesized resources do.
+ * synthesized resources do. Image digests (`sha256:` and 64 hexadecimal characters) are kept: a
+ * pinned digest is what a reviewer of a task definition must see.
  */
-const ASSET_HASH = /[a-f0-9]{64}/g;
+const ASSET_HASH = /(?<!sha256:)(?<![a-f0-9])[a-f0-9]{64}(?![a-f0-9])/g;
 
 export function stableTemplate(template: Record<string, any>): Record<string, any> {
   const copy = JSON.parse(JSON.stringify(template).replace(ASSET_HASH, '<asset-hash>'));
