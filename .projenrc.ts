@@ -1,4 +1,4 @@
-import { awscdk, javascript } from 'projen';
+import { awscdk, DependencyType, javascript } from 'projen';
 import { UpdateSnapshot } from 'projen/lib/javascript';
 
 const project = new awscdk.AwsCdkConstructLibrary({
@@ -10,13 +10,18 @@ const project = new awscdk.AwsCdkConstructLibrary({
   authorAddress: 'maintainers@users.noreply.example',
   repositoryUrl: 'https://github.com/cdk-ecr-blueprints/cdk-ecr-blueprints.git',
   license: 'Apache-2.0',
-  keywords: ['aws', 'cdk', 'awscdk', 'ecr', 'ecs', 'fargate', 'container-registry', 'security', 'lifecycle'],
+  keywords: ['aws', 'cdk', 'awscdk', 'aws-cdk', 'ecr', 'ecs', 'fargate', 'container-registry', 'security', 'lifecycle'],
+  stability: 'stable',
   defaultReleaseBranch: 'main',
   projenrcTs: true,
   packageManager: javascript.NodePackageManager.NPM,
 
-  cdkVersion: '2.276.0',
+  // The peer range starts at the oldest aws-cdk-lib the test suite passes on (2.268 rejects the
+  // `::` in the cdk-nag acknowledgement ids this library writes); development uses the latest,
+  // and `test:peer-min` runs the tests on the minimum.
+  cdkVersion: '2.269.0',
   constructsVersion: '10.5.1',
+  peerDependencyOptions: { pinnedDevDependency: false },
   jsiiVersion: '~6.0.0',
   typescriptVersion: '~6.0.3',
 
@@ -25,6 +30,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   release: false,
 
   devDeps: [
+    'aws-cdk-lib@2.276.0',
     'cdk-nag@^3.0.2',
     'aws-cdk@^2.1148.1',
     'fast-check@^4',
@@ -73,10 +79,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     moduleName: 'github.com/cdk-ecr-blueprints/cdk-ecr-blueprints-go',
   },
 
-  gitignore: ['cdk.out', '/dist/', '.bench/', '/.e2e/', '/node_modules'],
+  gitignore: ['cdk.out', '/dist/', '.bench/', '/.e2e/', '/node_modules', '/.jsii.tabl.json', '/.peer-min/'],
 });
 
-for (const p of ['/examples/', '/scripts/', '/bench/', '/docs/', '/.ci/', 'cdk.out', '/dist/codegen/', '/coverage/']) {
+for (const p of ['/examples/', '/scripts/', '/bench/', '/docs/', '/.ci/', 'cdk.out', '/dist/codegen/', '/coverage/', '/rosetta/', '/.peer-min/']) {
   project.addPackageIgnore(p);
 }
 
@@ -96,8 +102,13 @@ project.jest?.config && Object.assign(project.jest.config, {
   },
 });
 
-// Node 20 works for every tool used here; the end-of-life banner only adds noise to CI logs.
-project.tasks.addEnvironment('JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION', '1');
+// Node 20 works for every tool used here; the end-of-life banner only adds noise to CI logs. The
+// jsii tools read a list of silenced major versions from this variable.
+project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
+
+// jsii-diff compares with the latest release on npm; there is none yet, so the task would only
+// print "does not exist, skipping" and pass. Bring it back with the first release.
+project.removeTask('compat');
 
 // Examples import the library by its package name (mapped to src/ by tsconfig paths) and scripts
 // have their own tsconfig: tell the import resolver about both.
@@ -122,6 +133,25 @@ project.addTask('package:codegen', {
   description: 'Generate (not build) the Python, Java, .NET and Go bindings with jsii-pacmak --code-only',
   exec: 'jsii-pacmak --code-only --target python --target java --target dotnet --target go --outdir dist/codegen',
 });
+
+// ---- ecosystem (issue 14): samples in every language, the quick start as pasted, the peer range ----
+// Without the pinned dev dependency of the peers (above), constructs needs its own (projen drops
+// the one given in devDeps when it declares the peer).
+project.deps.addDependency('constructs@10.5.1', DependencyType.BUILD);
+project.addTask('rosetta', {
+  description: 'After compile: every README and @example sample compiles under jsii-rosetta extract --strict (fixtures in rosetta/), Python names as in the bindings',
+  exec: 'tsx scripts/rosetta.ts',
+});
+project.addTask('test:quick-start', {
+  description: 'After package:js: the README quick start pasted into a new `cdk init app` with the packed tarball, then cdk synth (offline)',
+  exec: 'bash scripts/quick-start.sh',
+});
+project.addTask('test:peer-min', {
+  description: 'The tests on the minimum aws-cdk-lib of the peer range (installed in .peer-min/)',
+  exec: 'bash scripts/peer-min/run.sh',
+  receiveArgs: true,
+});
+// ---- end ecosystem ----
 
 // ---- lifecycle-preview (issue 3): the command line, `cdk-ecr-blueprints lifecycle-preview` ----
 project.addBins({ 'cdk-ecr-blueprints': 'lib/cli/main.js' });
