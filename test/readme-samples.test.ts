@@ -131,8 +131,11 @@ describe.each(samples.map(s => [`README.md:${lineOf(s)}`, s] as const))('%s', (_
   test('runs and its app synthesizes', () => {
     const { app } = run(sample);
     expect(app).toBeInstanceOf(cdk.App);
+    // A sample that only computes (LifecyclePolicy.fromJson) leaves the fixture's stack empty.
+    const sampleStack = app.node.tryFindChild('Sample');
+    if (sampleStack && sampleStack.node.children.length === 0) app.node.tryRemoveChild('Sample');
     const assembly = app.synth();
-    expect(assembly.stacks.length).toBeGreaterThan(0);
+    expect(assembly.stacks.every(s => Object.keys(s.template.Resources ?? {}).length > 0)).toBe(true);
   });
 });
 
