@@ -87,6 +87,15 @@ export interface AddRepositoryOptions extends RepositoryBaselineProps {
    * @default false
    */
   readonly emptyOnDelete?: boolean;
+
+  /**
+   * Tags protected from the lifecycle rules whether or not the app deploys them now, for example
+   * the previous release (see `SecureRepositoryProps.retainTags`). Replicas in registries of the app
+   * protect them too.
+   *
+   * @default - only the tags the app deploys are protected
+   */
+  readonly retainTags?: string[];
 }
 
 /** Options of `ContainerRegistry.addPullThroughCache`. Baseline fields override the registry's baseline for the cached repositories. */
@@ -242,7 +251,7 @@ export class ContainerRegistry extends Construct {
    * @param options baseline overrides for this repository
    */
   public addRepository(repositoryName: string, options: AddRepositoryOptions = {}): SecureRepository {
-    const { id, removalPolicy, emptyOnDelete, ...overrides } = options;
+    const { id, removalPolicy, emptyOnDelete, retainTags, ...overrides } = options;
     if (isUnresolved(repositoryName) && id === undefined) {
       fail(this, 'repositoryName', repositoryName, 'a repository name that is a token needs an explicit id (options.id), because the construct id cannot be derived from it');
     }
@@ -255,6 +264,7 @@ export class ContainerRegistry extends Construct {
       baseline: this.baseline,
       removalPolicy: removalPolicy ?? this.removalPolicy,
       emptyOnDelete,
+      retainTags,
       ...overrides,
     });
     this.repositoryNames.set(repositoryName, repository);
@@ -342,7 +352,7 @@ export class ContainerRegistry extends Construct {
       if (Stack.of(target) !== stack) stack.addStackDependency(Stack.of(target), 'replication destination registry');
     } else {
       const crossAccount = destination.destinationAccount !== undefined && destination.destinationAccount !== stack.account;
-      this.unmanagedDestinations.push(`${show(account)}/${show(region)}`);
+      this.unmanagedDestinations.push(`${account}/${region}`);
       Annotations.of(this).addWarningV2('cdk-ecr-blueprints:ContainerRegistry.replicationNotHardened',
         `${label}: the repositories that replication creates in ${account}/${region} get ECR's defaults (mutable tags, AES256, no lifecycle policy) ` +
         'unless that registry has a REPLICATION creation template; declare it as a ContainerRegistry and use ReplicationDestination.registry() to harden them' +
@@ -572,7 +582,7 @@ export class ContainerRegistry extends Construct {
       if (!SecureRepository.isSecureRepository(repository) || Stack.of(repository) !== mine) continue;
       for (const tag of repository.lifecyclePolicy.protectedTags) {
         for (const destination of this.unmanagedDestinations) {
-          Annotations.of(repository).addWarningV2(`cdk-ecr-blueprints:replicaNotProtected:${destination}:${tag}`,
+          Annotations.of(repository).addWarningV2(`cdk-ecr-blueprints:replicaNotProtected:${tag}@${destination}`,
             `the image ${tag} of ${repository.node.path} is protected here but replicated to ${destination}, whose lifecycle ` +
             'policy this app does not manage: its replica is not protected there; declare that registry as a ContainerRegistry ' +
             'and replicate with ReplicationDestination.registry() so its REPLICATION template protects the tag');
