@@ -2,7 +2,7 @@ import { Finding, SynthesizedStack } from './finding';
 import { LifecyclePolicy } from '../lifecycle/lifecycle-policy';
 import { LifecycleCountType, LifecycleRule, TagStatus } from '../lifecycle/lifecycle-rule';
 import { ruleThatCanAct } from '../lifecycle/protection';
-import { flattenTemplateValue, hasPlaceholder, parseImageUri, ParsedImageUri } from '../private/image-uri';
+import { flattenTemplateValue, hasPlaceholder, parseImageUri, ParsedImageUri, placeholder, placeholders } from '../private/image-uri';
 
 /** Rule ids of the deployed-image analysis. */
 export const DEPLOYED_IMAGE_EXPIRES = 'ECRB-DEPLOYED-IMAGE-EXPIRES';
@@ -68,7 +68,7 @@ export function analyzeDeployedImages(stacks: readonly SynthesizedStack[]): Find
 }
 
 function envOf(stack: SynthesizedStack): { account: string; region: string } {
-  return { account: stack.account ?? '⟨agnostic⟩', region: stack.region ?? '⟨agnostic⟩' };
+  return { account: stack.account ?? placeholder('agnostic'), region: stack.region ?? placeholder('agnostic') };
 }
 
 function policyHolders(stack: SynthesizedStack): PolicyHolder[] {
@@ -135,7 +135,9 @@ function consumers(stack: SynthesizedStack): Consumer[] {
 function findHolder(consumer: Consumer, uri: ParsedImageUri, holders: PolicyHolder[],
   exports: Map<string, [SynthesizedStack, string]>): PolicyHolder | undefined {
   // By reference: a Ref / GetAtt of a repository in the consumer's stack, or an import of one's export.
-  for (const ref of uri.repositoryName.matchAll(/⟨Ref:([^⟩]+)⟩|⟨Fn::GetAtt:\["([^"]+)"|⟨Fn::ImportValue:"([^"]+)"⟩/g)) {
+  for (const label of placeholders(uri.repositoryName)) {
+    const ref = /^Ref:(.+)$|^Fn::GetAtt:\["([^"]+)"|^Fn::ImportValue:"([^"]+)"$/.exec(label);
+    if (!ref) continue;
     const [stack, id] = ref[3] !== undefined ? exports.get(ref[3]) ?? [undefined, undefined] : [consumer.stack, ref[1] ?? ref[2]];
     const holder = holders.find(h => !h.template && h.stack === stack && h.logicalId === id);
     if (holder) return holder;
@@ -143,8 +145,8 @@ function findHolder(consumer: Consumer, uri: ParsedImageUri, holders: PolicyHold
   if (hasPlaceholder(uri.repositoryName)) return undefined;
   // By name, in the same account and region.
   const env = envOf(consumer.stack);
-  const account = uri.account === '⟨Ref:AWS::AccountId⟩' ? env.account : uri.account;
-  const region = uri.region === '⟨Ref:AWS::Region⟩' ? env.region : uri.region;
+  const account = uri.account === placeholder('Ref:AWS::AccountId') ? env.account : uri.account;
+  const region = uri.region === placeholder('Ref:AWS::Region') ? env.region : uri.region;
   const here = holders.filter(h => h.account === account && h.region === region);
   const repository = here.find(h => !h.template && h.name === uri.repositoryName);
   if (repository) return repository;
@@ -162,7 +164,8 @@ function decide(consumer: Consumer, uri: ParsedImageUri, flat: string, holder: P
     logicalId: consumer.logicalId, constructPath: consumer.constructPath, property: consumer.property,
     value: flat, message, source: SOURCE, fix,
   });
-  const image = `${uri.repositoryName}${uri.tag !== undefined ? `:${uri.tag}` : ''}${uri.digest !== undefined ? `@${uri.digest}` : ''}`;
+  const repositoryName = hasPlaceholder(uri.repositoryName) ? holder.name ?? holder.logicalId : uri.repositoryName;
+  const image = `${repositoryName}${uri.tag !== undefined ? `:${uri.tag}` : ''}${uri.digest !== undefined ? `@${uri.digest}` : ''}`;
   const policyOf = `the lifecycle policy of ${holder.template ? 'the creation template' : 'the repository'} ${holder.label}`;
   if (holder.text === null) {
     return finding(DEPLOYED_IMAGE_UNDECIDED, 'warning', `${where}: cannot tell whether ${policyOf} expires the image ${image}: the policy text holds values only known at deploy time`);
@@ -171,7 +174,11 @@ function decide(consumer: Consumer, uri: ParsedImageUri, flat: string, holder: P
   try {
     rules = LifecyclePolicy.fromJson(holder.text!).resolvedRules();
   } catch {
-    return undefined; // An invalid policy is the lifecycle checks' finding, not this one.
+    // Values only known at deploy time, serialized into the text (aws-cdk-lib's ecr.Repository does
+    // that with a token in lifecycleRules): undecidable. Otherwise the policy is invalid, which is the
+    // lifecycle checks' finding, not this one.
+    if (!/"(Ref|Fn::[A-Za-z]+)"\s*:/.test(holder.text!)) return undefined;
+    return finding(DEPLOYED_IMAGE_UNDECIDED, 'warning', `${where}: cannot tell whether ${policyOf} expires the image ${image}: the policy text holds values only known at deploy time`);
   }
   let tag = uri.tag;
   if (uri.digest !== undefined && !hasPlaceholder(uri.digest)) {
@@ -182,7 +189,7 @@ function decide(consumer: Consumer, uri: ParsedImageUri, flat: string, holder: P
     else if (holder.template) tag = undefined;
   }
   if (tag !== undefined && hasPlaceholder(tag)) {
-    return finding(DEPLOYED_IMAGE_UNDECIDED, 'warning', `${where}: the image tag of ${uri.repositoryName} is only known at deploy time, ` +
+    return finding(DEPLOYED_IMAGE_UNDECIDED, 'warning', `${where}: the image tag of ${repositoryName} is only known at deploy time, ` +
       `so it cannot be protected from ${policyOf}`, 'use a tag known at synth time');
   }
   const byDigest = tag === undefined;
@@ -197,7 +204,8 @@ function decide(consumer: Consumer, uri: ParsedImageUri, flat: string, holder: P
       ? 'give the tag that names the digest (ImageReference with tag and digest, or SecureRepository.protectDigest), or remove the rule'
       : holder.template
         ? `protect the tag in the template (RepositoryCreationTemplate.protectTag("${tag}")), or manage the repository with a SecureRepository`
-        : `use a SecureRepository (it protects deployed tags), call protectTag("${tag}"), or change the rule so that it cannot select the tag`);
+        : `use a SecureRepository or ContainerRegistry.addRepository (they protect deployed tags), or put a rule ahead of rule ${rule.priority} ` +
+          `that selects exactly this tag and never fires (tagPatternList ["${tag}"], imageCountMoreThan 1)`);
 }
 
 function canActOnSomeTag(rule: LifecycleRule): boolean {

@@ -27,9 +27,17 @@ export function hasPlaceholder(value: string): boolean {
   return PLACEHOLDER.test(value);
 }
 
-/** A placeholder for an unresolved value named `label`. */
+/**
+ * A placeholder for an unresolved value named `label`. The characters the URI grammar splits on are
+ * percent-encoded, so that `placeholders()` can give the label back.
+ */
 export function placeholder(label: string): string {
-  return `⟨${label.replace(/[./⟨⟩]/g, '_')}⟩`;
+  return `⟨${label.replace(/[%./:@⟨⟩]/g, c => `%${c.charCodeAt(0).toString(16).padStart(2, '0')}`)}⟩`;
+}
+
+/** The labels of the placeholders in a flat string, decoded. */
+export function placeholders(flat: string): string[] {
+  return [...flat.matchAll(/⟨([^⟩]*)⟩/g)].map(m => m[1].replace(/%([0-9a-f]{2,4})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))));
 }
 
 /** Replaces CDK token markers (`${Token[...]}`) of a construct-tree string by placeholders. */
