@@ -1,6 +1,6 @@
 import { Finding, SynthesizedStack } from './finding';
 import { LifecyclePolicy } from '../lifecycle/lifecycle-policy';
-import { LifecycleCountType, LifecycleRule, TagStatus } from '../lifecycle/lifecycle-rule';
+import { LifecycleRule } from '../lifecycle/lifecycle-rule';
 import { ruleThatCanAct } from '../lifecycle/protection';
 import { flattenTemplateValue, hasPlaceholder, parseImageUri, ParsedImageUri, placeholder, placeholders } from '../private/image-uri';
 
@@ -194,7 +194,7 @@ function decide(consumer: Consumer, uri: ParsedImageUri, flat: string, holder: P
   }
   const byDigest = tag === undefined;
   // An image known by digest alone may carry any tag in a repository: any rule that selects some tag can act.
-  const rule = ruleThatCanAct(rules, tag) ?? (byDigest && !holder.template ? rules.find(canActOnSomeTag) : undefined);
+  const rule = ruleThatCanAct(rules, tag) ?? (byDigest && !holder.template ? ruleThatCanAct(rules, '⟨any tag⟩') : undefined);
   if (!rule) return undefined;
   return finding(DEPLOYED_IMAGE_EXPIRES, 'error',
     `${where}: rule ${rule.priority} "${rule.description ?? `${rule.tagStatus} ${rule.countType} ${rule.countNumber}`}" of ${policyOf} can ` +
@@ -206,12 +206,6 @@ function decide(consumer: Consumer, uri: ParsedImageUri, flat: string, holder: P
         ? `protect the tag in the template (RepositoryCreationTemplate.protectTag("${tag}")), or manage the repository with a SecureRepository`
         : `use a SecureRepository or ContainerRegistry.addRepository (they protect deployed tags), or put a rule ahead of rule ${rule.priority} ` +
           `that selects exactly this tag and never fires (tagPatternList ["${tag}"], imageCountMoreThan 1)`);
-}
-
-function canActOnSomeTag(rule: LifecycleRule): boolean {
-  if (rule.tagStatus === TagStatus.UNTAGGED) return false;
-  const exact = rule.tagPatternList?.every(p => !p.includes('*')) ?? false;
-  return !(exact && rule.countType === LifecycleCountType.IMAGE_COUNT_MORE_THAN);
 }
 
 function describeConsumer(consumer: Consumer): string {

@@ -11,29 +11,38 @@ const NEVER_DAYS = 36_500;
 
 /**
  * The rule that can expire or archive an image carrying `tag` (in either storage class), or
- * undefined when none can, whatever the other images of the repository.
+ * undefined when none can, whatever the other images of the repository and whatever other tags the
+ * image carries.
  *
  * ECR closes an image to every lower-priority rule once a rule's tag selection matches it, so in each
- * storage class only the first matching rule matters. That rule cannot act when it selects no image
- * but this one (every pattern of its list is exactly `tag`) and keeps at least one image by count,
- * or when its age limit is at least 100 years. Any other first matching rule can act on some history.
+ * storage class only the rules up to the first one that matches `tag` matter. That first rule cannot
+ * act when it selects at most one image (every entry of its pattern list is an exact tag) and keeps
+ * at least one by count, or when its age limit is at least 100 years. A tagged rule before it can act
+ * through another tag of the image, unless it also selects at most one image.
  *
  * @param rules the rules with their final priorities (`LifecyclePolicy.resolvedRules()`)
- * @param tag the image's tag; undefined for an image known only by digest, taken as untagged
+ * @param tag the image's tag; undefined for an image seen without tags (pulled by digest into a cache)
  */
 export function ruleThatCanAct(rules: LifecycleRule[], tag: string | undefined): LifecycleRule | undefined {
   const tags = tag === undefined ? [] : [tag];
   const ordered = [...rules].sort((a, b) => a.priority! - b.priority!);
   for (const storageClass of [LifecycleStorageClass.STANDARD, LifecycleStorageClass.ARCHIVE]) {
-    const first = ordered.find(r => r.storageClass === storageClass && matchesTags(r, tags));
-    if (first && !neverFires(first, tag)) return first;
+    for (const rule of ordered.filter(r => r.storageClass === storageClass)) {
+      if (matchesTags(rule, tags)) {
+        if (!neverFires(rule)) return rule;
+        break;
+      }
+      // An image with a tag may carry others, which this rule may select.
+      if (tag !== undefined && rule.tagStatus === TagStatus.TAGGED && !neverFires(rule)) return rule;
+    }
   }
   return undefined;
 }
 
-function neverFires(rule: LifecycleRule, tag: string | undefined): boolean {
+/** Whether a rule can never act: it selects at most one image and keeps one by count, or waits 100 years. */
+function neverFires(rule: LifecycleRule): boolean {
   if (rule.countType !== LifecycleCountType.IMAGE_COUNT_MORE_THAN) return rule.countNumber >= NEVER_DAYS;
-  const onlyThisImage = tag !== undefined && rule.tagStatus === TagStatus.TAGGED &&
-    rule.tagPatternList !== undefined && rule.tagPatternList.every(p => p === tag);
-  return onlyThisImage && rule.countNumber >= 1;
+  // A tag names one image, so a list of exact tags (all of which an image must carry) selects at most one.
+  const atMostOne = rule.tagStatus === TagStatus.TAGGED && rule.tagPatternList !== undefined && rule.tagPatternList.every(p => !p.includes('*'));
+  return atMostOne && rule.countNumber >= 1;
 }
