@@ -13,8 +13,8 @@
  */
 import { App, Stack } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
-import { buildApp } from './apps/ours';
 import { ImageReference, TaggedImageTaskDefinition } from '../src';
+import { buildApp } from './apps/ours';
 import { analyzeDeployedImages } from '../src/checks/deployed-images';
 import { SynthesizedStack } from '../src/checks/finding';
 import { findDeployedImages } from '../src/private/deployed-images';

@@ -80,13 +80,21 @@ function policyHolders(stack: SynthesizedStack): PolicyHolder[] {
     const text = (v: unknown) => v === undefined ? undefined : typeof v === 'string' ? v : null;
     if (resource?.Type === 'AWS::ECR::Repository') {
       out.push({
-        stack, logicalId, label, ...env, template: false,
+        stack,
+        logicalId,
+        label,
+        ...env,
+        template: false,
         name: typeof p.RepositoryName === 'string' ? p.RepositoryName : undefined,
         text: text(p.LifecyclePolicy?.LifecyclePolicyText),
       });
     } else if (resource?.Type === 'AWS::ECR::RepositoryCreationTemplate') {
       out.push({
-        stack, logicalId, label, ...env, template: true,
+        stack,
+        logicalId,
+        label,
+        ...env,
+        template: true,
         name: typeof p.Prefix === 'string' ? p.Prefix : undefined,
         text: text(p.LifecyclePolicy),
       });
@@ -116,8 +124,11 @@ function consumers(stack: SynthesizedStack): Consumer[] {
     switch (resource?.Type) {
       case 'AWS::ECS::TaskDefinition':
         (Array.isArray(p.ContainerDefinitions) ? p.ContainerDefinitions : []).forEach((d: any, i: number) => out.push({
-          ...base, kind: 'task definition', container: typeof d?.Name === 'string' ? d.Name : undefined,
-          property: `ContainerDefinitions[${i}].Image`, image: d?.Image,
+          ...base,
+          kind: 'task definition',
+          container: typeof d?.Name === 'string' ? d.Name : undefined,
+          property: `ContainerDefinitions[${i}].Image`,
+          image: d?.Image,
         }));
         break;
       case 'AWS::Lambda::Function':
@@ -160,9 +171,17 @@ function findHolder(consumer: Consumer, uri: ParsedImageUri, holders: PolicyHold
 function decide(consumer: Consumer, uri: ParsedImageUri, flat: string, holder: PolicyHolder): Finding | undefined {
   const where = describeConsumer(consumer);
   const finding = (ruleId: string, severity: 'error' | 'warning', message: string, fix?: string): Finding => ({
-    ruleId, severity, stack: consumer.stack.constructPath, templatePath: consumer.stack.templatePath,
-    logicalId: consumer.logicalId, constructPath: consumer.constructPath, property: consumer.property,
-    value: flat, message, source: SOURCE, fix,
+    ruleId,
+    severity,
+    stack: consumer.stack.constructPath,
+    templatePath: consumer.stack.templatePath,
+    logicalId: consumer.logicalId,
+    constructPath: consumer.constructPath,
+    property: consumer.property,
+    value: flat,
+    message,
+    source: SOURCE,
+    fix,
   });
   const repositoryName = hasPlaceholder(uri.repositoryName) ? holder.name ?? holder.logicalId : uri.repositoryName;
   const image = `${repositoryName}${uri.tag !== undefined ? `:${uri.tag}` : ''}${uri.digest !== undefined ? `@${uri.digest}` : ''}`;

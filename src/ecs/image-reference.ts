@@ -3,6 +3,7 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
+import { allowDigest } from '../private/deployed-images';
 import {
   IMAGE_DIGEST_PATTERN,
   IMAGE_DIGEST_RULE,
@@ -11,7 +12,6 @@ import {
   REPOSITORY_NAME_PATTERN,
   REPOSITORY_NAME_RULE,
 } from '../private/ecr-rules';
-import { allowDigest } from '../private/deployed-images';
 import { TagMutabilityKnowledge, tagMutabilityOf } from '../private/tag-mutability';
 import { checkLength, checkPattern, fail, isUnresolved } from '../private/validate';
 import { IPullThroughCacheSource } from '../registry/pull-through-cache-rule';

@@ -8,8 +8,8 @@ import { RegistryScanning } from './registry-scanning';
 import { ReplicationDestination } from './replication-destination';
 import { AddCreationTemplateOptions, RepositoryCreationScenario, RepositoryCreationTemplate } from './repository-creation-template';
 import { UpstreamRegistry } from './upstream-registry';
-import { ACCOUNT_PATTERN, ACCOUNT_RULE, REGION_PATTERN, REGION_RULE, REPOSITORY_NAME_PATTERN, REPOSITORY_NAME_RULE } from '../private/ecr-rules';
 import { DeployedImagePhase, onDeployedImages } from '../private/deployed-images';
+import { ACCOUNT_PATTERN, ACCOUNT_RULE, REGION_PATTERN, REGION_RULE, REPOSITORY_NAME_PATTERN, REPOSITORY_NAME_RULE } from '../private/ecr-rules';
 import { acknowledgeWildcardResource } from '../private/nag';
 import { hasIntrinsics, isOrganizationBound, isWildcardPrincipal, resolvedStatements } from '../private/policy-checks';
 import {

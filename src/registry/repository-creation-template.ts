@@ -211,7 +211,8 @@ export class RepositoryCreationTemplate extends Construct {
     }
     const covered = new Set(repositories.flatMap(r => r.protectedDigests));
     for (const image of images) {
-      if (!hasConcreteName(image) || !sameEnvironment(this, image) || defined.has(image.repositoryName) || !this.covers(image.repositoryName)) continue;
+      const mine = hasConcreteName(image) && sameEnvironment(this, image) && !defined.has(image.repositoryName) && this.covers(image.repositoryName);
+      if (!mine) continue;
       if (image.tag !== undefined && !hasPlaceholder(image.tag)) {
         if (!this.protectedTags.has(image.tag)) this.protectTag(image.tag, image.consumer);
       } else if (image.digest !== undefined && !hasPlaceholder(image.digest) && !covered.has(image.digest) && !isDigestAllowed(this, image.digest)) {
@@ -374,7 +375,8 @@ export class RepositoryCreationTemplate extends Construct {
 function sameStack(a: IConstruct, b: IConstruct): boolean {
   const x = Stack.of(a);
   const y = Stack.of(b);
-  return x === y || (flattenTokenString(x.account) === flattenTokenString(y.account) && flattenTokenString(x.region) === flattenTokenString(y.region));
+  const env = (s: Stack) => `${flattenTokenString(s.account)}/${flattenTokenString(s.region)}`;
+  return x === y || env(x) === env(y);
 }
 
 interface TemplateSettings {

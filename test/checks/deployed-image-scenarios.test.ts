@@ -5,13 +5,13 @@
  * the deployed images without protection (helpers.history), or asserts that synth fails.
  */
 import { App, Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { actedOnDeployed, DIGEST, findings, policyText } from './helpers';
 import * as lib from '../../src';
 import {
@@ -191,9 +191,11 @@ describe('6. two copies of the library in one app', () => {
   function secondCopy(): typeof lib {
     let copy: typeof lib | undefined;
     const shared = ['aws-cdk-lib', 'constructs', ...['ec2', 'ecr', 'ecs', 'iam', 'kms', 'logs', 'secretsmanager'].map(m => `aws-cdk-lib/aws-${m}`)];
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the shared modules, as loaded by this copy
     const modules = Object.fromEntries(shared.map(m => [m, require(m)]));
     jest.isolateModules(() => {
       for (const m of shared) jest.doMock(m, () => modules[m]);
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh copy of the library's modules
       copy = require('../../src');
     });
     for (const m of shared) jest.dontMock(m);

@@ -3,8 +3,8 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as fc from 'fast-check';
 import { findings, policyText } from './helpers';
-import { ruleThatCanAct } from '../../src/lifecycle/protection';
 import { ImageReference, LifecyclePolicy, SecureRepository, TaggedImageTaskDefinition } from '../../src';
+import { ruleThatCanAct } from '../../src/lifecycle/protection';
 import { acceptedPolicy, arbBusyImages, arbRules, arbTag, NOW } from '../lifecycle/arbitraries';
 
 const ENV = { account: '111111111111', region: 'us-east-1' };
@@ -62,7 +62,8 @@ describe('deployed images, over random valid policies and deployment sets', () =
   test('when the analysis finds no rule that can act on a tag, no history makes the policy act on it', () => {
     let safeSeen = 0;
     let unsafeSeen = 0;
-    fc.assert(fc.property(arbRules, fc.array(arbTag, { maxLength: 3 }), arbTag, fc.boolean(), arbBusyImages, (rules, others, tag, protect, images) => {
+    const arbOthers = fc.array(arbTag, { maxLength: 3 });
+    fc.assert(fc.property(arbRules, arbOthers, arbTag, fc.boolean(), arbBusyImages, (rules, others, tag, protect, images) => {
       // Half of the time the tag itself is protected, as a SecureRepository does for deployed tags.
       const policy = acceptedPolicy(rules, protect ? [...others, tag] : others);
       fc.pre(policy !== undefined);

@@ -6,8 +6,8 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { actedOnDeployed, DIGEST, findings, policyText } from './helpers';
-import { analyzeDeployedImages } from '../../src/checks/deployed-images';
 import { SecureRepository } from '../../src';
+import { analyzeDeployedImages } from '../../src/checks/deployed-images';
 
 const ENV = { account: '111111111111', region: 'us-east-1' };
 const EXPIRES = 'ECRB-DEPLOYED-IMAGE-EXPIRES';
@@ -76,7 +76,10 @@ describe('analyzeDeployedImages', () => {
     });
     const [finding] = findings(a);
     expect(finding).toMatchObject({
-      ruleId: EXPIRES, severity: 'error', logicalId: 'Raw', property: 'ContainerDefinitions[0].Image',
+      ruleId: EXPIRES,
+      severity: 'error',
+      logicalId: 'Raw',
+      property: 'ContainerDefinitions[0].Image',
       message: 'task definition Service/Raw, container api: rule 1 "old releases" of the lifecycle policy of the repository Service/Legacy ' +
         'can expire the deployed image legacy/api:v1',
     });

@@ -1,8 +1,8 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { LifecycleImage, LifecyclePolicy } from '../../src';
 import { analyzeDeployedImages } from '../../src/checks/deployed-images';
 import { Finding, SynthesizedStack } from '../../src/checks/finding';
-import { LifecycleImage, LifecyclePolicy } from '../../src';
 
 export const DIGEST = `sha256:${'a1'.repeat(32)}`;
 export const NOW = new Date('2026-06-01T00:00:00Z');
