@@ -168,6 +168,21 @@ function findHolder(consumer: Consumer, uri: ParsedImageUri, holders: PolicyHold
   return covering[0] ?? templates.find(h => h.name === 'ROOT');
 }
 
+/** Parsed rules per policy text: many images share one repository. Undefined when the text is not a valid policy. */
+const parsed = new WeakMap<PolicyHolder, LifecycleRule[] | undefined>();
+function rulesOf(holder: PolicyHolder): LifecycleRule[] | undefined {
+  if (!parsed.has(holder)) {
+    let rules: LifecycleRule[] | undefined;
+    try {
+      rules = LifecyclePolicy.fromJson(holder.text!).resolvedRules();
+    } catch {
+      rules = undefined;
+    }
+    parsed.set(holder, rules);
+  }
+  return parsed.get(holder);
+}
+
 function decide(consumer: Consumer, uri: ParsedImageUri, flat: string, holder: PolicyHolder): Finding | undefined {
   const where = describeConsumer(consumer);
   const finding = (ruleId: string, severity: 'error' | 'warning', message: string, fix?: string): Finding => ({
@@ -189,10 +204,8 @@ function decide(consumer: Consumer, uri: ParsedImageUri, flat: string, holder: P
   if (holder.text === null) {
     return finding(DEPLOYED_IMAGE_UNDECIDED, 'warning', `${where}: cannot tell whether ${policyOf} expires the image ${image}: the policy text holds values only known at deploy time`);
   }
-  let rules: LifecycleRule[];
-  try {
-    rules = LifecyclePolicy.fromJson(holder.text!).resolvedRules();
-  } catch {
+  const rules = rulesOf(holder);
+  if (!rules) {
     // Values only known at deploy time, serialized into the text (aws-cdk-lib's ecr.Repository does
     // that with a token in lifecycleRules): undecidable. Otherwise the policy is invalid, which is the
     // lifecycle checks' finding, not this one.

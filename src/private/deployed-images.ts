@@ -65,15 +65,15 @@ export function sameEnvironment(scope: IConstruct, image: { readonly account: st
   return flattenTokenString(stack.account) === image.account && flattenTokenString(stack.region) === image.region;
 }
 
-/** Every image URI of the app that names a private ECR repository. */
-export function findDeployedImages(root: IConstruct): DeployedImage[] {
+/** Every image URI of the app (or of the given constructs) that names a private ECR repository. */
+export function findDeployedImages(root: IConstruct, constructs: IConstruct[] = root.node.findAll()): DeployedImage[] {
   const images: DeployedImage[] = [];
   const add = (uri: unknown, consumer: string, container?: string) => {
     if (typeof uri !== 'string') return;
     const parsed = parseImageUri(flattenTokenString(uri));
     if (parsed) images.push({ ...parsed, consumer, container });
   };
-  for (const c of root.node.findAll()) {
+  for (const c of constructs) {
     if (c instanceof ecs.ContainerDefinition) {
       add(c.imageName, c.taskDefinition.node.path, c.containerName);
     } else if (CfnResource.isCfnResource(c)) {
@@ -112,7 +112,7 @@ class DeployedImageAspect implements IAspect {
     const all = this.root.node.findAll();
     const hooks = all.map(c => (c as any)[HOOK] as Hook | undefined).filter((h): h is Hook => h !== undefined);
     if (hooks.length === 0) return;
-    const images = findDeployedImages(this.root);
+    const images = findDeployedImages(this.root, all);
     for (const phase of [DeployedImagePhase.REPOSITORY, DeployedImagePhase.TEMPLATE]) {
       for (const hook of hooks) if (hook.phase === phase) hook.apply(images);
     }

@@ -6,6 +6,7 @@
  */
 import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { Construct } from 'constructs';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -119,6 +120,14 @@ describe('3. replicas', () => {
     expect(findings(app)).toEqual([]);
   });
 
+  test('RepositoryCreationTemplate.protectTag: the tag is protected in the template text; a wildcard is rejected with the template path', () => {
+    const stack = new Stack(new App(), 'Dr', { env: EU });
+    const template = new ContainerRegistry(stack, 'Registry').addCreationTemplate('team-a', { appliedFor: [lib.RepositoryCreationScenario.CREATE_ON_PUSH] });
+    template.protectTag('v1.0.0', 'kept for rollback');
+    expect(actedOnDeployed(policyText(stack, 'RegistryTemplateteama'), [{ tag: 'v1.0.0' }])).toEqual([]);
+    expect(() => template.protectTag('v*')).toThrow(/^Dr\/Registry\/Template\/team-a: invalid tag "v\*"/);
+  });
+
   test('a destination the app does not manage: one warning per protected image says where protection is missing', () => {
     const app = new App();
     const platform = new Stack(app, 'Platform', { env: US });
@@ -151,6 +160,18 @@ describe('4. pull-through caches', () => {
     expect(() => app.synth()).toThrow(
       `Platform/Registry/Template/ecr-public: invalid deployed image digest ${JSON.stringify(DIGEST)}: Platform/Task ` +
       `(ecr-public/nginx/nginx@${DIGEST}) deploys this image by digest alone, and rule 1 "Expire untagged images`);
+  });
+
+  test('a cache source that is not a PullThroughCacheRule of the app: a warning says the cached image is not protected', () => {
+    const app = new App();
+    const stack = new Stack(app, 'Platform', { env: US });
+    const source = new (class extends Construct implements lib.IPullThroughCacheSource {
+      public readonly ecrRepositoryPrefix = 'quay';
+      public repositoryNameFor(upstream: string) { return `quay/${upstream}`; }
+    })(stack, 'Quay');
+    new TaggedImageTaskDefinition(stack, 'Task', { image: ImageReference.fromPullThroughCache(source, 'prometheus/prometheus', { digest: DIGEST }) });
+    Annotations.fromStack(stack).hasWarning('/Platform/Task', Match.stringLikeRegexp(
+      `the image ${DIGEST} is cached in quay/prometheus/prometheus by Platform/Quay, whose creation template this app does not manage`));
   });
 
   test('by digest with allowUnprotectedDigest: synth goes on, and the app-wide check still reports the rule', () => {

@@ -53,6 +53,20 @@ describe('analyzeDeployedImages', () => {
     }]);
   });
 
+  test('the fix the error gives works: a rule ahead that selects exactly the tag keeps the image, and the finding goes', () => {
+    const { app: a, stack } = app();
+    const repo = new ecr.Repository(stack, 'Plain', {
+      repositoryName: 'team-a/plain',
+      lifecycleRules: [
+        { rulePriority: 1, tagStatus: ecr.TagStatus.TAGGED, tagPatternList: ['v1.4.2'], maxImageCount: 1, description: 'protect v1.4.2' },
+        { rulePriority: 2, maxImageCount: 5, description: 'keep five' },
+      ],
+    });
+    new ecs.FargateTaskDefinition(stack, 'Task').addContainer('App', { image: ecs.ContainerImage.fromEcrRepository(repo, 'v1.4.2') });
+    expect(actedOnDeployed(policyText(stack, 'Plain'), [{ tag: 'v1.4.2' }])).toEqual([]);
+    expect(findings(a)).toEqual([]);
+  });
+
   test('a SecureRepository on the same paths: no finding (the boundary)', () => {
     const { app: a, stack } = app();
     const repo = new SecureRepository(stack, 'Repo');
