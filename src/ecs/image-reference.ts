@@ -18,7 +18,8 @@ import { IPullThroughCacheSource } from '../registry/pull-through-cache-rule';
 import { SecureRepository } from '../repository/secure-repository';
 
 /**
- * Which image of a repository to run: exactly one of `tag` or `digest`.
+ * Which image of a repository to run: a `tag` or a `digest`; with `ImageReference.fromRepository`,
+ * both (the digest pins the image and the tag protects it).
  */
 export interface ImageReferenceOptions {
   /**
@@ -97,7 +98,9 @@ interface ImageReferenceSpec {
  * - an imported repository, whose settings are unknown: only `latest` is rejected;
  * - a pull-through cache: every tag (the upstream publisher can move it and the cache follows);
  *   use a digest.
- * A tag held in an unresolved token cannot be checked or protected; a warning says so.
+ * A tag held in an unresolved token cannot be checked or protected; a warning says so. A digest
+ * alone cannot be protected by lifecycle rules (they select by tag): where rules can expire it,
+ * synth fails unless the tag is given too or `allowUnprotectedDigest` is true.
  */
 export class ImageReference {
   /**
@@ -147,11 +150,15 @@ export class ImageReference {
    * and imports the image), and `ecr:GetAuthorizationToken`.
    *
    * Tags of upstream registries can be moved by their publishers and the cache follows them, so a
-   * tag needs `allowMutableTag: true`; prefer a digest.
+   * tag needs `allowMutableTag: true` (with the template's immutable tags, the cached tag stays on
+   * the image first pulled, and the template protects it). A digest pins the image, but the cache's
+   * lifecycle rules have no tag to protect it by: it fails synth while the cache's template has a
+   * rule that expires untagged images (the default one does), unless `allowUnprotectedDigest` is true.
    *
    * @param source the pull-through cache rule (a `PullThroughCacheRule`)
    * @param upstreamRepository the repository in the upstream registry, for example `library/nginx` for a Docker Hub official image
-   * @param options exactly one of `tag` and `digest`
+   * @param options exactly one of `tag` and `digest`; a digest alone fails synth when the cache's
+   *   template expires untagged images, unless `allowUnprotectedDigest` is true
    */
   public static fromPullThroughCache(source: IPullThroughCacheSource, upstreamRepository: string,
     options: ImageReferenceOptions): ImageReference {
