@@ -1,10 +1,10 @@
-import { Aspects, CfnResource, IAspect, Stack, Token } from 'aws-cdk-lib';
+import { Aspects, CfnResource, IAspect, Stack, Stage, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { IConstruct } from 'constructs';
 import { flattenTokenString, hasPlaceholder, parseImageUri, ParsedImageUri } from './image-uri';
 
 /*
- * The construct-tree half of deployed-image protection. Before synthesis, one aspect per app finds
+ * The construct-tree half of deployed-image protection. Before synthesis, one aspect per stage finds
  * every image the app deploys (ECS containers of any task definition, Lambda container images,
  * CodeBuild images) and hands the list to the constructs that can protect them: repositories first,
  * then the creation templates of replication and pull-through cache (which also need what the
@@ -32,15 +32,18 @@ const HOOK = Symbol.for('cdk-ecr-blueprints.deployedImageHook');
 const REGISTERED = Symbol.for('cdk-ecr-blueprints.deployedImageAspect');
 
 /**
- * Makes `construct` receive the app's deployed images before synthesis (once per synthesis), and
- * registers the aspect that delivers them on the app root the first time.
+ * Makes `construct` receive the app's deployed images before synthesis, and registers the aspect
+ * that delivers them on the construct's stage the first time. Hooks must be idempotent: an app with
+ * several stages runs the pass once per stage.
  */
 export function onDeployedImages(construct: IConstruct, phase: DeployedImagePhase, apply: (images: DeployedImage[]) => void): void {
   Object.defineProperty(construct, HOOK, { value: { phase, apply } satisfies Hook });
-  const root = construct.node.root;
-  if (!(REGISTERED in root)) {
-    Object.defineProperty(root, REGISTERED, { value: true });
-    Aspects.of(root).add(new DeployedImageAspect(root));
+  // On the construct's stage: a stage synthesized on its own (as Template.fromStack does) runs only
+  // its own aspects. The pass itself always covers the whole app.
+  const stage = Stage.of(construct) ?? construct.node.root;
+  if (!(REGISTERED in stage)) {
+    Object.defineProperty(stage, REGISTERED, { value: true });
+    Aspects.of(stage).add(new DeployedImageAspect(stage));
   }
 }
 
@@ -105,14 +108,15 @@ export function hasConcreteName(image: DeployedImage): boolean {
 }
 
 class DeployedImageAspect implements IAspect {
-  constructor(private readonly root: IConstruct) {}
+  constructor(private readonly stage: IConstruct) {}
 
   public visit(node: IConstruct): void {
-    if (node !== this.root) return;
-    const all = this.root.node.findAll();
+    if (node !== this.stage) return;
+    const root = node.node.root;
+    const all = root.node.findAll();
     const hooks = all.map(c => (c as any)[HOOK] as Hook | undefined).filter((h): h is Hook => h !== undefined);
     if (hooks.length === 0) return;
-    const images = findDeployedImages(this.root, all);
+    const images = findDeployedImages(root, all);
     for (const phase of [DeployedImagePhase.REPOSITORY, DeployedImagePhase.TEMPLATE]) {
       for (const hook of hooks) if (hook.phase === phase) hook.apply(images);
     }

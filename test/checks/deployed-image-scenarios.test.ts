@@ -4,7 +4,7 @@
  * or the cache's PULL_THROUGH_CACHE creation template) and evaluates it on a history that expires
  * the deployed images without protection (helpers.history), or asserts that synth fails.
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, Stage } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -81,6 +81,22 @@ describe('2. repositories referred to by name or ARN from another stack', () => 
     expect(actedOnDeployed(text, [{ tag: 'v1.4.2' }, { tag: 'v1.4.3' }, { tag: 'v1.4.4' }])).toEqual([]);
     expect(LifecyclePolicy.fromJson(text).resolvedRules()[0].description).toMatch(/^Protect tag v1\.4\.2 \(Service\/Name\)/);
     expect(findings(app)).toEqual([]);
+  });
+
+  test('in a Stage, synthesized with the app or on its own (as Template.fromStack does)', () => {
+    for (const synthesizeStage of [false, true]) {
+      const app = new App();
+      const stage = new Stage(app, 'Prod', { env: US });
+      const platform = new Stack(stage, 'Platform');
+      const repo = new SecureRepository(platform, 'Repo', { repositoryName: 'team-a/api' });
+      const service = new Stack(stage, 'Service');
+      new ecs.FargateTaskDefinition(service, 'Task').addContainer('App', {
+        image: ecs.ContainerImage.fromEcrRepository(ecr.Repository.fromRepositoryName(service, 'Api', 'team-a/api'), 'v1.4.2'),
+      });
+      if (synthesizeStage) stage.synth(); else app.synth();
+      expect(repo.lifecyclePolicy.protectedTags).toEqual(['v1.4.2']);
+      expect(actedOnDeployed(policyText(platform, 'Repo'), [{ tag: 'v1.4.2' }])).toEqual([]);
+    }
   });
 
   test('a name in another region is another repository: nothing is protected for it', () => {
