@@ -106,7 +106,7 @@ export class RepositoryCreationTemplate extends Construct {
 
   private readonly scenarios = new Set<RepositoryCreationScenario>();
   private settings: TemplateSettings;
-  private readonly protectedTags = new Map<string, string>();
+  private readonly tagProtections = new Map<string, string>();
   /** Images of repositories this template creates, deployed by digest alone, with who deploys them. */
   private readonly unprotectedDigests = new Map<string, string>();
 
@@ -165,18 +165,18 @@ export class RepositoryCreationTemplate extends Construct {
     } catch (e) {
       throw new Error(`${this.node.path}: ${(e as Error).message.replace(/^LifecyclePolicy\.protectTag: /, '')}`);
     }
-    if (!this.protectedTags.has(tag) || reason) this.protectedTags.set(tag, reason ?? this.protectedTags.get(tag) ?? 'protected tag');
+    if (!this.tagProtections.has(tag) || reason) this.tagProtections.set(tag, reason ?? this.tagProtections.get(tag) ?? 'protected tag');
   }
 
   /** The tags protected in the repositories this template creates. */
-  public get protectedTagList(): string[] {
-    return [...this.protectedTags.keys()];
+  public get protectedTags(): string[] {
+    return [...this.tagProtections.keys()];
   }
 
   /** The lifecycle policy the repositories this template creates get: the baseline's rules and the protected tags. */
   public lifecyclePolicy(): LifecyclePolicy {
     const policy = this.baseline.lifecyclePolicy();
-    for (const [tag, reason] of this.protectedTags) policy.protectTag(tag, reason);
+    for (const [tag, reason] of this.tagProtections) policy.protectTag(tag, reason);
     return policy;
   }
 
@@ -214,7 +214,7 @@ export class RepositoryCreationTemplate extends Construct {
       const mine = hasConcreteName(image) && sameEnvironment(this, image) && !defined.has(image.repositoryName) && this.covers(image.repositoryName);
       if (!mine) continue;
       if (image.tag !== undefined && !hasPlaceholder(image.tag)) {
-        if (!this.protectedTags.has(image.tag)) this.protectTag(image.tag, image.consumer);
+        if (!this.tagProtections.has(image.tag)) this.protectTag(image.tag, image.consumer);
       } else if (image.digest !== undefined && !hasPlaceholder(image.digest) && !covered.has(image.digest) && !isDigestAllowed(this, image.digest)) {
         this.unprotectedDigests.set(image.digest, `${image.consumer} (${image.repositoryName}@${image.digest})`);
       }

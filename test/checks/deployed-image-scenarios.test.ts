@@ -140,6 +140,7 @@ describe('3. replicas', () => {
     const stack = new Stack(new App(), 'Dr', { env: EU });
     const template = new ContainerRegistry(stack, 'Registry').addCreationTemplate('team-a', { appliedFor: [lib.RepositoryCreationScenario.CREATE_ON_PUSH] });
     template.protectTag('v1.0.0', 'kept for rollback');
+    expect(template.protectedTags).toEqual(['v1.0.0']);
     expect(actedOnDeployed(policyText(stack, 'RegistryTemplateteama'), [{ tag: 'v1.0.0' }])).toEqual([]);
     expect(() => template.protectTag('v*')).toThrow(/^Dr\/Registry\/Template\/team-a: invalid tag "v\*"/);
   });
