@@ -3,6 +3,7 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
+import { allowDigest } from '../private/deployed-images';
 import {
   IMAGE_DIGEST_PATTERN,
   IMAGE_DIGEST_RULE,
@@ -17,7 +18,8 @@ import { IPullThroughCacheSource } from '../registry/pull-through-cache-rule';
 import { SecureRepository } from '../repository/secure-repository';
 
 /**
- * Which image of a repository to run: exactly one of `tag` or `digest`.
+ * Which image of a repository to run: a `tag` or a `digest`; with `ImageReference.fromRepository`,
+ * both (the digest pins the image and the tag protects it).
  */
 export interface ImageReferenceOptions {
   /**
@@ -34,13 +36,22 @@ export interface ImageReferenceOptions {
   /**
    * An image digest, `sha256:` followed by 64 lowercase hexadecimal characters.
    *
-   * A digest always names the same image. ECR lifecycle rules select images by tag only, so an
-   * image referenced by digest cannot be protected from them: a warning says so when the
-   * repository is a `SecureRepository` with lifecycle rules.
+   * A digest always names the same image, but ECR lifecycle rules select images by tag only. With
+   * `ImageReference.fromRepository`, give the image's `tag` as well: the URI pins the digest and the
+   * tag is protected (the rule that protects it names the digest). A digest alone in a
+   * `SecureRepository` with lifecycle rules fails synth, unless `allowUnprotectedDigest` is true.
    *
-   * @default - none; give `tag` or `digest`
+   * @default - none; give `tag` or `digest` (or both, with `fromRepository`)
    */
   readonly digest?: string;
+
+  /**
+   * Accept that an image referenced by digest alone can be expired by the lifecycle rules of its
+   * repository (or of the cache repository, for a pull-through cached image).
+   *
+   * @default false - synth fails when the rules can expire the image
+   */
+  readonly allowUnprotectedDigest?: boolean;
 
   /**
    * Accept a tag that can be moved to another image (a MUTABLE repository, a tag matching the
@@ -68,6 +79,7 @@ interface ImageReferenceSpec {
   readonly digest?: string;
   readonly repository?: ecr.IRepository;
   readonly cacheSource?: IPullThroughCacheSource;
+  readonly allowUnprotectedDigest?: boolean;
 }
 
 /**
@@ -86,19 +98,21 @@ interface ImageReferenceSpec {
  * - an imported repository, whose settings are unknown: only `latest` is rejected;
  * - a pull-through cache: every tag (the upstream publisher can move it and the cache follows);
  *   use a digest.
- * A tag held in an unresolved token cannot be checked or protected; a warning says so.
+ * A tag held in an unresolved token cannot be checked or protected; a warning says so. A digest
+ * alone cannot be protected by lifecycle rules (they select by tag): where rules can expire it,
+ * synth fails unless the tag is given too or `allowUnprotectedDigest` is true.
  */
 export class ImageReference {
   /**
    * An image of an ECR repository, by tag or digest.
    *
    * @param repository the repository (a `SecureRepository`, an `ecr.Repository` or an imported one)
-   * @param options exactly one of `tag` and `digest`
+   * @param options `tag`, `digest`, or both (the URI then pins the digest and the tag protects it)
    */
   public static fromRepository(repository: ecr.IRepository, options: ImageReferenceOptions): ImageReference {
-    const { tag, digest } = checkTagOrDigest(repository, options);
+    const { tag, digest } = checkTagOrDigest(repository, options, true);
     if (tag !== undefined && !options.allowMutableTag) {
-      const known = repository instanceof SecureRepository
+      const known = SecureRepository.isSecureRepository(repository)
         ? (isUnresolved(tag) ? TagMutabilityKnowledge.UNKNOWN
           : repository.isTagMutable(tag) ? TagMutabilityKnowledge.MUTABLE : TagMutabilityKnowledge.IMMUTABLE)
         : tagMutabilityOf(repository, tag);
@@ -113,8 +127,12 @@ export class ImageReference {
           'use an immutable tag or a digest, or set allowMutableTag: true');
       }
     }
+    if (digest !== undefined && SecureRepository.isSecureRepository(repository)) {
+      if (tag !== undefined && !isUnresolved(tag)) repository.protectDigest(digest, tag);
+      else if (options.allowUnprotectedDigest) repository.allowUnprotectedDigest(digest, 'ImageReference allowUnprotectedDigest');
+    }
     return new ImageReference({
-      imageUri: tag !== undefined ? repository.repositoryUriForTag(tag) : repository.repositoryUriForDigest(digest),
+      imageUri: digest !== undefined ? repository.repositoryUriForDigest(digest) : repository.repositoryUriForTag(tag),
       repositoryArn: repository.repositoryArn,
       repositoryName: repository.repositoryName,
       tag,
@@ -132,11 +150,15 @@ export class ImageReference {
    * and imports the image), and `ecr:GetAuthorizationToken`.
    *
    * Tags of upstream registries can be moved by their publishers and the cache follows them, so a
-   * tag needs `allowMutableTag: true`; prefer a digest.
+   * tag needs `allowMutableTag: true` (with the template's immutable tags, the cached tag stays on
+   * the image first pulled, and the template protects it). A digest pins the image, but the cache's
+   * lifecycle rules have no tag to protect it by: it fails synth while the cache's template has a
+   * rule that expires untagged images (the default one does), unless `allowUnprotectedDigest` is true.
    *
    * @param source the pull-through cache rule (a `PullThroughCacheRule`)
    * @param upstreamRepository the repository in the upstream registry, for example `library/nginx` for a Docker Hub official image
-   * @param options exactly one of `tag` and `digest`
+   * @param options exactly one of `tag` and `digest`; a digest alone fails synth when the cache's
+   *   template expires untagged images, unless `allowUnprotectedDigest` is true
    */
   public static fromPullThroughCache(source: IPullThroughCacheSource, upstreamRepository: string,
     options: ImageReferenceOptions): ImageReference {
@@ -162,6 +184,7 @@ export class ImageReference {
       tag,
       digest,
       cacheSource: source,
+      allowUnprotectedDigest: options.allowUnprotectedDigest,
     });
   }
 
@@ -171,10 +194,12 @@ export class ImageReference {
   public readonly repositoryArn: string;
   /** The name of the repository the image is pulled from. */
   public readonly repositoryName: string;
-  /** The tag, when the image is referenced by tag. */
+  /** The tag, when the image is referenced by tag (with a digest too, the tag that protects it). */
   public readonly tag?: string;
   /** The digest, when the image is referenced by digest. */
   public readonly digest?: string;
+  /** Whether the user accepted that the image, referenced by digest alone, can be expired. */
+  public readonly allowUnprotectedDigest: boolean;
 
   private readonly spec: ImageReferenceSpec;
 
@@ -185,6 +210,7 @@ export class ImageReference {
     this.repositoryName = spec.repositoryName;
     this.tag = spec.tag;
     this.digest = spec.digest;
+    this.allowUnprotectedDigest = spec.allowUnprotectedDigest ?? false;
   }
 
   /**
@@ -227,30 +253,35 @@ export class ImageReference {
    */
   public _bindTo(taskDefinition: Construct): void {
     const { repository, cacheSource, tag } = this.spec;
-    if (cacheSource) taskDefinition.node.addDependency(cacheSource);
-    if (!(repository instanceof SecureRepository)) return;
-    if (tag === undefined) {
-      if (!repository.lifecyclePolicy.isEmpty) {
-        Annotations.of(taskDefinition).addWarningV2('cdk-ecr-blueprints:digestNotProtected',
-          `the image ${this.digest} of ${repository.node.path} is referenced by digest; ECR lifecycle rules select images by tag, ` +
-          'so it cannot be protected from them: reference it by an immutable tag to protect it');
+    if (cacheSource) {
+      taskDefinition.node.addDependency(cacheSource);
+      if (this.digest !== undefined && this.allowUnprotectedDigest) allowDigest(taskDefinition, this.digest);
+      // A PullThroughCacheRule of this library (of any copy) has the creation template that protects the image.
+      if (!('template' in cacheSource)) {
+        Annotations.of(taskDefinition).addWarningV2('cdk-ecr-blueprints:cachedImageNotProtected',
+          `the image ${this.tag ?? this.digest} is cached in ${this.repositoryName} by ${cacheSource.node.path}, whose creation template ` +
+          'this app does not manage, so the lifecycle policy of the cache repository may expire it; use a PullThroughCacheRule of a ContainerRegistry');
       }
-      return;
     }
+    if (!SecureRepository.isSecureRepository(repository) || tag === undefined) return;
     if (isUnresolved(tag)) {
       Annotations.of(taskDefinition).addWarningV2('cdk-ecr-blueprints:tagNotProtected',
         `the image tag of ${repository.node.path} is only known at deploy time, so it is neither checked for mutability nor ` +
         'protected from the lifecycle rules; use a tag known at synth time or a digest');
       return;
     }
-    repository.protectTag(tag, taskDefinition.node.path);
+    if (this.digest !== undefined) repository.protectDigest(this.digest, tag, taskDefinition.node.path);
+    else repository.protectTag(tag, taskDefinition.node.path);
   }
 }
 
 /** Validates the one-of and the syntax; returns the checked pair. */
-function checkTagOrDigest(where: IConstruct, options: ImageReferenceOptions): { tag?: string; digest?: string } {
+function checkTagOrDigest(where: IConstruct, options: ImageReferenceOptions, both = false): { tag?: string; digest?: string } {
   const { tag, digest } = options;
-  if ((tag === undefined) === (digest === undefined)) {
+  if (tag === undefined && digest === undefined) {
+    fail(where, 'image reference', { tag, digest }, both ? 'give a tag, a digest, or both' : 'give exactly one of tag or digest');
+  }
+  if (!both && tag !== undefined && digest !== undefined) {
     fail(where, 'image reference', { tag, digest }, 'give exactly one of tag or digest');
   }
   checkPattern(where, 'tag', tag, IMAGE_TAG_PATTERN, IMAGE_TAG_RULE);

@@ -165,7 +165,7 @@ function evaluateRule(rule: LifecycleRule, candidates: Candidate[], now: number)
  *   specify all of them").
  * - Docs silent on letter case: tags are compared exactly, as ECR stores them.
  */
-function matchesTags(rule: LifecycleRule, tags: string[]): boolean {
+export function matchesTags(rule: LifecycleRule, tags: string[]): boolean {
   switch (rule.tagStatus) {
     case TagStatus.ANY:
       return true;

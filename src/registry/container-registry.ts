@@ -8,6 +8,7 @@ import { RegistryScanning } from './registry-scanning';
 import { ReplicationDestination } from './replication-destination';
 import { AddCreationTemplateOptions, RepositoryCreationScenario, RepositoryCreationTemplate } from './repository-creation-template';
 import { UpstreamRegistry } from './upstream-registry';
+import { DeployedImagePhase, onDeployedImages } from '../private/deployed-images';
 import { ACCOUNT_PATTERN, ACCOUNT_RULE, REGION_PATTERN, REGION_RULE, REPOSITORY_NAME_PATTERN, REPOSITORY_NAME_RULE } from '../private/ecr-rules';
 import { acknowledgeWildcardResource } from '../private/nag';
 import { hasIntrinsics, isOrganizationBound, isWildcardPrincipal, resolvedStatements } from '../private/policy-checks';
@@ -86,6 +87,15 @@ export interface AddRepositoryOptions extends RepositoryBaselineProps {
    * @default false
    */
   readonly emptyOnDelete?: boolean;
+
+  /**
+   * Tags protected from the lifecycle rules whether or not the app deploys them now, for example
+   * the previous release (see `SecureRepositoryProps.retainTags`). Replicas in registries of the app
+   * protect them too.
+   *
+   * @default - only the tags the app deploys are protected
+   */
+  readonly retainTags?: string[];
 }
 
 /** Options of `ContainerRegistry.addPullThroughCache`. Baseline fields override the registry's baseline for the cached repositories. */
@@ -151,6 +161,8 @@ export class ContainerRegistry extends Construct {
   private readonly caches = new Map<string, PullThroughCacheRule>();
   private readonly repositoryNames = new Map<string, SecureRepository>();
   private readonly replicationSources = new Set<string>();
+  private readonly sourceRegistries: ContainerRegistry[] = [];
+  private readonly unmanagedDestinations: string[] = [];
   private readonly pullSources = new Set<string>();
   private policyDocument?: iam.PolicyDocument;
   private replication?: ecr.CfnReplicationConfiguration;
@@ -198,6 +210,15 @@ export class ContainerRegistry extends Construct {
     }
 
     for (const destination of props.replicateTo ?? []) this.addReplication(destination);
+    onDeployedImages(this, DeployedImagePhase.TEMPLATE, () => this.warnUnprotectedReplicas());
+  }
+
+  /**
+   * The registries of the app that replicate into this one.
+   * @internal
+   */
+  public get _replicationSources(): ContainerRegistry[] {
+    return [...this.sourceRegistries];
   }
 
   /**
@@ -230,7 +251,7 @@ export class ContainerRegistry extends Construct {
    * @param options baseline overrides for this repository
    */
   public addRepository(repositoryName: string, options: AddRepositoryOptions = {}): SecureRepository {
-    const { id, removalPolicy, emptyOnDelete, ...overrides } = options;
+    const { id, removalPolicy, emptyOnDelete, retainTags, ...overrides } = options;
     if (isUnresolved(repositoryName) && id === undefined) {
       fail(this, 'repositoryName', repositoryName, 'a repository name that is a token needs an explicit id (options.id), because the construct id cannot be derived from it');
     }
@@ -243,6 +264,7 @@ export class ContainerRegistry extends Construct {
       baseline: this.baseline,
       removalPolicy: removalPolicy ?? this.removalPolicy,
       emptyOnDelete,
+      retainTags,
       ...overrides,
     });
     this.repositoryNames.set(repositoryName, repository);
@@ -330,6 +352,7 @@ export class ContainerRegistry extends Construct {
       if (Stack.of(target) !== stack) stack.addStackDependency(Stack.of(target), 'replication destination registry');
     } else {
       const crossAccount = destination.destinationAccount !== undefined && destination.destinationAccount !== stack.account;
+      this.unmanagedDestinations.push(`${account}/${region}`);
       Annotations.of(this).addWarningV2('cdk-ecr-blueprints:ContainerRegistry.replicationNotHardened',
         `${label}: the repositories that replication creates in ${account}/${region} get ECR's defaults (mutable tags, AES256, no lifecycle policy) ` +
         'unless that registry has a REPLICATION creation template; declare it as a ContainerRegistry and use ReplicationDestination.registry() to harden them' +
@@ -491,6 +514,7 @@ export class ContainerRegistry extends Construct {
    * @internal
    */
   public _acceptReplicationFrom(source: ContainerRegistry): void {
+    this.sourceRegistries.push(source);
     this._templateFor(source, ROOT_PREFIX, { appliedFor: [RepositoryCreationScenario.REPLICATION] });
     const sourceAccount = Stack.of(source).account;
     if (sourceAccount !== Stack.of(this).account) this.allowReplicationFrom(sourceAccount);
@@ -548,6 +572,23 @@ export class ContainerRegistry extends Construct {
       }));
     }
     return document;
+  }
+
+  /** One warning per protected image of this registry that replication copies where the app cannot protect it. */
+  private warnUnprotectedReplicas(): void {
+    if (this.unmanagedDestinations.length === 0) return;
+    const mine = Stack.of(this);
+    for (const repository of this.node.root.node.findAll()) {
+      if (!SecureRepository.isSecureRepository(repository) || Stack.of(repository) !== mine) continue;
+      for (const tag of repository.lifecyclePolicy.protectedTags) {
+        for (const destination of this.unmanagedDestinations) {
+          Annotations.of(repository).addWarningV2(`cdk-ecr-blueprints:replicaNotProtected:${tag}@${destination}`,
+            `the image ${tag} of ${repository.node.path} is protected here but replicated to ${destination}, whose lifecycle ` +
+            'policy this app does not manage: its replica is not protected there; declare that registry as a ContainerRegistry ' +
+            'and replicate with ReplicationDestination.registry() so its REPLICATION template protects the tag');
+        }
+      }
+    }
   }
 
   private group(id: string): Construct {

@@ -1,8 +1,12 @@
-import { CfnTag, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { CfnResource, CfnTag, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import type { ContainerRegistry } from './container-registry';
+import { LifecyclePolicy } from '../lifecycle/lifecycle-policy';
+import { TagStatus } from '../lifecycle/lifecycle-rule';
+import { DeployedImage, DeployedImagePhase, hasConcreteName, isDigestAllowed, onDeployedImages, sameEnvironment } from '../private/deployed-images';
+import { flattenTokenString, hasPlaceholder } from '../private/image-uri';
 import { checkRepositoryPolicy, hasIntrinsics } from '../private/policy-checks';
 import {
   baselineOverrides,
@@ -12,10 +16,12 @@ import {
   MAX_TEMPLATE_TAGS,
   NAMESPACE_PREFIX_PATTERN,
   TEMPLATE_PREFIX_MAX,
+  ROOT_PREFIX,
   TEMPLATE_PREFIX_RULE,
 } from '../private/registry-rules';
 import { checkCount, checkLength, checkPattern, checkUnique, fail, isUnresolved, message } from '../private/validate';
 import { RepositoryBaseline, RepositoryBaselineProps } from '../repository/repository-baseline';
+import { SecureRepository } from '../repository/secure-repository';
 
 /** The ways ECR creates repositories on its own, which a creation template can apply to. */
 export enum RepositoryCreationScenario {
@@ -100,6 +106,9 @@ export class RepositoryCreationTemplate extends Construct {
 
   private readonly scenarios = new Set<RepositoryCreationScenario>();
   private settings: TemplateSettings;
+  private readonly tagProtections = new Map<string, string>();
+  /** Images of repositories this template creates, deployed by digest alone, with who deploys them. */
+  private readonly unprotectedDigests = new Map<string, string>();
 
   constructor(scope: Construct, id: string, props: RepositoryCreationTemplateProps) {
     super(scope, id);
@@ -126,7 +135,7 @@ export class RepositoryCreationTemplate extends Construct {
       }),
       lifecyclePolicy: Lazy.string({
         produce: () => this.baseline.lifecycleRules.length === 0 ? undefined
-          : this.baseline.lifecyclePolicy()._render(this, obj => Stack.of(this).toJsonString(obj)),
+          : this.lifecyclePolicy()._render(this, obj => Stack.of(this).toJsonString(obj)),
       }),
       repositoryPolicy: Lazy.string({
         produce: () => this.settings.repositoryPolicy ? Stack.of(this).toJsonString(this.settings.repositoryPolicy) : undefined,
@@ -138,6 +147,78 @@ export class RepositoryCreationTemplate extends Construct {
     registry._registerTemplate(this);
     if (this.needsCustomRole) registry._templateRole(this);
     this.node.addValidation({ validate: () => this.validateTemplate() });
+    onDeployedImages(this, DeployedImagePhase.TEMPLATE, images => this.protectDeployed(images));
+  }
+
+  /**
+   * Guarantees that an image carrying `tag` in a repository this template creates is never expired
+   * or archived by the template's lifecycle rules (see `LifecyclePolicy.protectTag`). The template
+   * protects by itself the tags the app deploys from the repositories it creates, and, for
+   * replication, every tag the source repositories of the app protect.
+   *
+   * @param tag an exact image tag
+   * @param reason why the tag is protected
+   */
+  public protectTag(tag: string, reason?: string): void {
+    try {
+      new LifecyclePolicy().protectTag(tag, reason);
+    } catch (e) {
+      throw new Error(`${this.node.path}: ${(e as Error).message.replace(/^LifecyclePolicy\.protectTag: /, '')}`);
+    }
+    if (!this.tagProtections.has(tag) || reason) this.tagProtections.set(tag, reason ?? this.tagProtections.get(tag) ?? 'protected tag');
+  }
+
+  /** The tags protected in the repositories this template creates. */
+  public get protectedTags(): string[] {
+    return [...this.tagProtections.keys()];
+  }
+
+  /** The lifecycle policy the repositories this template creates get: the baseline's rules and the protected tags. */
+  public lifecyclePolicy(): LifecyclePolicy {
+    const policy = this.baseline.lifecyclePolicy();
+    for (const [tag, reason] of this.tagProtections) policy.protectTag(tag, reason);
+    return policy;
+  }
+
+  /** Whether a repository name falls under this template's prefix (ROOT: every name). */
+  private covers(repositoryName: string | undefined): boolean {
+    if (this.prefix === ROOT_PREFIX || repositoryName === undefined || isUnresolved(this.prefix)) return true;
+    return repositoryName.startsWith(`${this.prefix}/`);
+  }
+
+  private protectDeployed(images: DeployedImage[]): void {
+    const all = this.node.root.node.findAll();
+    const repositories = all.filter(c => SecureRepository.isSecureRepository(c)) as SecureRepository[];
+    if (this.scenarios.has(RepositoryCreationScenario.REPLICATION)) {
+      // Replicas carry the tags of their source repositories, and lifecycle rules cannot select by
+      // repository: every tag a replicated repository protects is protected here.
+      for (const source of this.registry._replicationSources) {
+        for (const repository of repositories) {
+          if (!sameStack(repository, source)) continue;
+          if (!this.covers(repository._concreteName)) continue;
+          for (const tag of repository.lifecyclePolicy.protectedTags) this.protectTag(tag, `replica of ${repository.node.path}`);
+        }
+      }
+    }
+    // Images deployed in this registry from repositories the app does not define are replicas or
+    // cached images, which the template creates.
+    const defined = new Set<string>();
+    for (const c of all) {
+      const cfn = c as any;
+      const name = SecureRepository.isSecureRepository(c) ? c._concreteName
+        : (CfnResource.isCfnResource(c) && c.cfnResourceType === 'AWS::ECR::Repository' ? cfn.repositoryName : undefined);
+      if (typeof name === 'string' && !isUnresolved(name) && sameStack(c, this)) defined.add(name);
+    }
+    const covered = new Set(repositories.flatMap(r => r.protectedDigests));
+    for (const image of images) {
+      const mine = hasConcreteName(image) && sameEnvironment(this, image) && !defined.has(image.repositoryName) && this.covers(image.repositoryName);
+      if (!mine) continue;
+      if (image.tag !== undefined && !hasPlaceholder(image.tag)) {
+        if (!this.tagProtections.has(image.tag)) this.protectTag(image.tag, image.consumer);
+      } else if (image.digest !== undefined && !hasPlaceholder(image.digest) && !covered.has(image.digest) && !isDigestAllowed(this, image.digest)) {
+        this.unprotectedDigests.set(image.digest, `${image.consumer} (${image.repositoryName}@${image.digest})`);
+      }
+    }
   }
 
   /** The settings the template gives to the repositories it creates. */
@@ -259,7 +340,20 @@ export class RepositoryCreationTemplate extends Construct {
 
   private validateTemplate(): string[] {
     const errors: string[] = [];
-    if (this.baseline.lifecycleRules.length) errors.push(...this.baseline.lifecyclePolicy().validate(this.node.path));
+    if (this.baseline.lifecycleRules.length) {
+      const lifecycle = this.lifecyclePolicy();
+      errors.push(...lifecycle.validate(this.node.path));
+      // A repository created from upstream or by replication holds an image pulled by digest
+      // untagged as far as this template knows: only a rule that selects untagged images can act on it.
+      const rule = lifecycle.resolvedRules().find(r => r.tagStatus !== TagStatus.TAGGED);
+      for (const [digest, consumer] of this.unprotectedDigests) {
+        if (!rule) break;
+        errors.push(message(this, 'deployed image digest', digest,
+          `${consumer} deploys this image by digest alone, and rule ${rule.priority} "${rule.description ?? rule.tagStatus}" of this template ` +
+          'can expire an image without a tag; reference the image by tag (it can then be protected), ' +
+          'drop the rule from the lifecycleRules of this template, or accept the risk with allowUnprotectedDigest: true on the ImageReference'));
+      }
+    }
     const policy = this.settings.repositoryPolicy;
     if (policy) {
       errors.push(...checkRepositoryPolicy(this, 'repositoryPolicy', policy));
@@ -275,6 +369,14 @@ export class RepositoryCreationTemplate extends Construct {
     }
     return errors;
   }
+}
+
+/** Whether two constructs are in the same account and region (as strings compare). */
+function sameStack(a: IConstruct, b: IConstruct): boolean {
+  const x = Stack.of(a);
+  const y = Stack.of(b);
+  const env = (s: Stack) => `${flattenTokenString(s.account)}/${flattenTokenString(s.region)}`;
+  return x === y || env(x) === env(y);
 }
 
 interface TemplateSettings {

@@ -5,8 +5,17 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
 import { RepositoryBaseline, RepositoryBaselineProps } from './repository-baseline';
 import { LifecyclePolicy } from '../lifecycle/lifecycle-policy';
-import { ACCOUNT_PATTERN, ACCOUNT_RULE, REPOSITORY_NAME_PATTERN, REPOSITORY_NAME_RULE } from '../private/ecr-rules';
-import { checkCount, checkLength, checkPattern, fail, message } from '../private/validate';
+import { allowDigest, DeployedImage, DeployedImagePhase, onDeployedImages, sameEnvironment } from '../private/deployed-images';
+import {
+  ACCOUNT_PATTERN,
+  ACCOUNT_RULE,
+  IMAGE_DIGEST_PATTERN,
+  IMAGE_DIGEST_RULE,
+  REPOSITORY_NAME_PATTERN,
+  REPOSITORY_NAME_RULE,
+} from '../private/ecr-rules';
+import { flattenTokenString, hasPlaceholder } from '../private/image-uri';
+import { checkCount, checkLength, checkPattern, fail, isUnresolved, message } from '../private/validate';
 
 /**
  * Properties of a `SecureRepository`. The baseline fields given here override the ones of `baseline`.
@@ -39,10 +48,21 @@ export interface SecureRepositoryProps extends RepositoryBaselineProps {
    * @default false
    */
   readonly emptyOnDelete?: boolean;
+
+  /**
+   * Tags protected from the lifecycle rules whether or not the app deploys them now, for example
+   * the previous release, so that a rollback or a revert still finds its image. Tags the app
+   * deploys are protected without being listed here.
+   *
+   * @default - only the tags the app deploys are protected
+   */
+  readonly retainTags?: string[];
 }
 
 /** Organization ids look like `o-` followed by 10-32 lowercase letters or digits. */
 const ORGANIZATION_PATTERN = /o-[a-z0-9]{10,32}/;
+
+const SECURE_REPOSITORY_SYMBOL = Symbol.for('cdk-ecr-blueprints.SecureRepository');
 
 /**
  * An ECR repository that is secure by default: immutable tags, KMS encryption with a
@@ -51,10 +71,22 @@ const ORGANIZATION_PATTERN = /o-[a-z0-9]{10,32}/;
  * It is an `ecr.IRepository`, so it can be used wherever aws-cdk-lib takes one
  * (`ecs.ContainerImage.fromEcrRepository`, CodeBuild, Lambda container images, grants).
  *
- * Tags used by deployed task definitions can be protected from the lifecycle rules with
- * `protectTag()`.
+ * Every tag the app deploys from it is protected from its lifecycle rules: tags asked for through
+ * `repositoryUriForTag()` (which is how aws-cdk-lib's consumers build image URIs), and, before
+ * synthesis, every image of the app's task definitions, Lambda functions and CodeBuild projects that
+ * names this repository by object, by name or by ARN in the same account and region. More tags can
+ * be protected with `protectTag()` and `retainTags`. An image deployed by digest alone fails synth
+ * (lifecycle rules select images by tag) unless its tag is given with `protectDigest()` or the risk
+ * is accepted with `allowUnprotectedDigest()`.
  */
 export class SecureRepository extends ecr.RepositoryBase {
+  /**
+   * Whether the value is a `SecureRepository` (works across copies of this library).
+   */
+  public static isSecureRepository(x: any): x is SecureRepository {
+    return x !== null && typeof x === 'object' && SECURE_REPOSITORY_SYMBOL in x;
+  }
+
   /** The repository name. */
   public readonly repositoryName: string;
   /** The repository ARN. */
@@ -68,11 +100,19 @@ export class SecureRepository extends ecr.RepositoryBase {
 
   private readonly resource: ecr.CfnRepository;
   private policyDocument?: iam.PolicyDocument;
+  /** Digests deployed from this repository, with who deploys them. */
+  private readonly deployedDigests = new Map<string, string>();
+  /** Digests whose tag is protected, or whose expiry the user accepted. */
+  private readonly coveredDigests = new Set<string>();
+  private readonly digestTags = new Set<string>();
+  /** Tags protected only because a consumer asked for their URI (the reason names no consumer yet). */
+  private readonly consumerTags = new Set<string>();
 
   constructor(scope: Construct, id: string, props: SecureRepositoryProps = {}) {
     super(scope, id, { physicalName: props.repositoryName });
+    Object.defineProperty(this, SECURE_REPOSITORY_SYMBOL, { value: true });
 
-    const { baseline: base, repositoryName, removalPolicy, emptyOnDelete, ...overrides } = props;
+    const { baseline: base, repositoryName, removalPolicy, emptyOnDelete, retainTags, ...overrides } = props;
     try {
       this.baseline = (base ?? new RepositoryBaseline()).withOverrides(overrides);
     } catch (e) {
@@ -96,6 +136,7 @@ export class SecureRepository extends ecr.RepositoryBase {
     }
 
     this.lifecyclePolicy = this.baseline.lifecyclePolicy();
+    for (const tag of retainTags ?? []) this.protectTag(tag, 'retained release');
 
     this.resource = new ecr.CfnRepository(this, 'Resource', {
       repositoryName: this.physicalName,
@@ -125,6 +166,100 @@ export class SecureRepository extends ecr.RepositoryBase {
 
     this.node.addValidation({ validate: () => this.validateLifecycle() });
     this.node.addValidation({ validate: () => this.validatePolicy() });
+    this.node.addValidation({ validate: () => this.validateDigests() });
+    onDeployedImages(this, DeployedImagePhase.REPOSITORY, images => this.protectDeployed(images));
+  }
+
+  /**
+   * The URI of the image carrying `tag`. The tag is protected from the lifecycle rules: whoever asks
+   * for the URI (an `ecs.ContainerImage`, a Lambda `DockerImageCode`, a CodeBuild image) deploys it.
+   */
+  public repositoryUriForTag(tag?: string): string {
+    if (tag !== undefined) this.protectFromConsumer(tag);
+    return super.repositoryUriForTag(tag);
+  }
+
+  /**
+   * The URI of the image `digest`. Lifecycle rules select images by tag, so synth fails unless the
+   * digest's tag is protected (`protectDigest()`) or its expiry accepted (`allowUnprotectedDigest()`).
+   */
+  public repositoryUriForDigest(digest?: string): string {
+    if (digest !== undefined) this.recordDigest(digest, 'repositoryUriForDigest');
+    return super.repositoryUriForDigest(digest);
+  }
+
+  /**
+   * Protects the image `digest` through its tag: `tag` must name that image (in a repository with
+   * immutable tags it always will). The lifecycle rule that protects the tag names the digest.
+   *
+   * @param digest the image digest, `sha256:` followed by 64 hexadecimal characters
+   * @param tag the tag that names the image
+   * @param reason why the image is protected
+   */
+  public protectDigest(digest: string, tag: string, reason?: string): void {
+    checkPattern(this, 'digest', digest, IMAGE_DIGEST_PATTERN, IMAGE_DIGEST_RULE);
+    this.protectTag(tag, `${reason ?? 'deployed'}, digest ${digest}`);
+    this.coveredDigests.add(digest);
+    this.digestTags.add(digest);
+  }
+
+  /**
+   * The repository name when it is known at synth time.
+   * @internal
+   */
+  public get _concreteName(): string | undefined {
+    return isUnresolved(this.physicalName) ? undefined : this.physicalName;
+  }
+
+  /** The digests protected through their tag (`protectDigest()`). */
+  public get protectedDigests(): string[] {
+    return [...this.digestTags];
+  }
+
+  /**
+   * Accepts that the image `digest`, deployed by digest without its tag, can be expired by the
+   * lifecycle rules (the explicit opt-out of the digest check).
+   *
+   * @param digest the image digest
+   * @param reason why the risk is accepted
+   */
+  public allowUnprotectedDigest(digest: string, reason: string): void {
+    checkPattern(this, 'digest', digest, IMAGE_DIGEST_PATTERN, IMAGE_DIGEST_RULE);
+    checkLength(this, 'allowUnprotectedDigest reason', reason, 1, 1024);
+    this.coveredDigests.add(digest);
+    allowDigest(this, digest);
+  }
+
+  /**
+   * Protects a tag asked for by a consumer; a tag only known at deploy time cannot be written into
+   * the policy (the app-wide check warns about it).
+   */
+  private protectFromConsumer(tag: string): void {
+    if (isUnresolved(tag) || this.lifecyclePolicy.protectedTags.includes(tag)) return;
+    this.protectTag(tag, 'requested through repositoryUriForTag');
+    this.consumerTags.add(tag);
+  }
+
+  private recordDigest(digest: string, consumer: string): void {
+    if (isUnresolved(digest)) return;
+    checkPattern(this, 'digest', digest, IMAGE_DIGEST_PATTERN, IMAGE_DIGEST_RULE);
+    const known = this.deployedDigests.get(digest);
+    if (!known || known === 'repositoryUriForDigest') this.deployedDigests.set(digest, consumer);
+  }
+
+  /** The images of the app that live in this repository (by object, name or ARN) get protected. */
+  private protectDeployed(images: DeployedImage[]): void {
+    const byObject = flattenTokenString(this.repositoryName);
+    const byName = isUnresolved(this.physicalName) ? undefined : this.physicalName;
+    for (const image of images) {
+      const mine = image.repositoryName === byObject || (image.repositoryName === byName && sameEnvironment(this, image));
+      if (!mine) continue;
+      const { tag, digest } = image;
+      if (tag !== undefined && !hasPlaceholder(tag) && (this.consumerTags.delete(tag) || !this.lifecyclePolicy.protectedTags.includes(tag))) {
+        this.protectTag(tag, image.consumer);
+      }
+      if (digest !== undefined && !hasPlaceholder(digest)) this.recordDigest(digest, image.consumer);
+    }
   }
 
   /**
@@ -188,6 +323,15 @@ export class SecureRepository extends ecr.RepositoryBase {
   private validateLifecycle(): string[] {
     if (this.lifecyclePolicy.rules.length === 0) return [];
     return this.lifecyclePolicy.validate(this.node.path);
+  }
+
+  private validateDigests(): string[] {
+    if (this.lifecyclePolicy.rules.length === 0) return [];
+    return [...this.deployedDigests].filter(([digest]) => !this.coveredDigests.has(digest)).map(([digest, consumer]) =>
+      message(this, 'deployed image digest', digest,
+        `${consumer} deploys this image by digest alone and lifecycle rules select images by tag, so the rules of this repository can expire it; ` +
+        'give the tag that names it (ImageReference with tag and digest, or protectDigest(digest, tag)), ' +
+        'or accept the risk with allowUnprotectedDigest(digest, reason)'));
   }
 
   private validatePolicy(): string[] {

@@ -43,12 +43,7 @@ describe('ImageReference.fromRepository', () => {
 
     test('neither tag nor digest', () => {
       expect(() => ImageReference.fromRepository(repo(), {}))
-        .toThrow('Test/Imported: invalid image reference {}: give exactly one of tag or digest');
-    });
-
-    test('both tag and digest', () => {
-      expect(() => ImageReference.fromRepository(repo(), { tag: 'v1', digest: DIGEST }))
-        .toThrow(/invalid image reference .*: give exactly one of tag or digest/);
+        .toThrow('Test/Imported: invalid image reference {}: give a tag, a digest, or both');
     });
 
     test.each([
@@ -171,10 +166,10 @@ describe('tag protection', () => {
     });
   });
 
-  test('a reference that is never used by a task definition protects nothing', () => {
+  test('asking for the image URI protects the tag, before any task definition uses it (whoever asks may deploy it)', () => {
     const repo = new SecureRepository(stack(), 'Repo');
     ImageReference.fromRepository(repo, { tag: 'v1' });
-    expect(repo.lifecyclePolicy.protectedTags).toEqual([]);
+    expect(repo.lifecyclePolicy.protectedTags).toEqual(['v1']);
   });
 
   test('across stacks: the repository stack renders the protection rule first', () => {
@@ -216,12 +211,33 @@ describe('tag protection', () => {
     });
   });
 
-  test('a digest of a SecureRepository with lifecycle rules gets a warning that it cannot be protected', () => {
+  test('a digest alone in a SecureRepository with lifecycle rules fails synth, naming the task definition and the fix', () => {
     const s = stack();
     const repo = new SecureRepository(s, 'Repo');
     new TaggedImageTaskDefinition(s, 'Task', { image: ImageReference.fromRepository(repo, { digest: DIGEST }) });
-    Annotations.fromStack(s).hasWarning('/Test/Task', Match.stringLikeRegexp('referenced by digest.*cannot be protected'));
-    expect(repo.lifecyclePolicy.protectedTags).toEqual([]);
+    expect(() => Template.fromStack(s)).toThrow(
+      `Test/Repo: invalid deployed image digest ${JSON.stringify(DIGEST)}: Test/Task deploys this image by digest alone and lifecycle rules ` +
+      'select images by tag, so the rules of this repository can expire it; give the tag that names it');
+  });
+
+  test('a digest alone with allowUnprotectedDigest synthesizes (the explicit opt-out)', () => {
+    const s = stack();
+    const repo = new SecureRepository(s, 'Repo');
+    new TaggedImageTaskDefinition(s, 'Task', { image: ImageReference.fromRepository(repo, { digest: DIGEST, allowUnprotectedDigest: true }) });
+    expect(() => Template.fromStack(s)).not.toThrow();
+  });
+
+  test('a tag and a digest: the URI pins the digest, and the rule that protects the tag names the digest', () => {
+    const s = stack();
+    const repo = new SecureRepository(s, 'Repo');
+    const image = ImageReference.fromRepository(repo, { tag: 'v1.4.2', digest: DIGEST });
+    new TaggedImageTaskDefinition(s, 'Task', { image });
+    expect(s.resolve(image.imageUri)['Fn::Join'][1].slice(-1)[0]).toBe(`@${DIGEST}`);
+    expect(lifecycleRules(Template.fromStack(s))[0]).toMatchObject({
+      rulePriority: 1,
+      description: expect.stringContaining(`Protect tag v1.4.2 (Test/Task, digest ${DIGEST})`),
+      selection: { tagStatus: 'tagged', tagPatternList: ['v1.4.2'] },
+    });
   });
 
   test('a digest of a SecureRepository without lifecycle rules gets no warning', () => {
@@ -238,7 +254,7 @@ describe('ImageReference.fromPullThroughCache', () => {
     const registry = new ContainerRegistry(s, 'Registry');
     const secret = new secretsmanager.Secret(s, 'DockerHubToken', { secretName: 'ecr-pullthroughcache/docker-hub' });
     const rule = registry.addPullThroughCache('docker-hub', UpstreamRegistry.dockerHub(secret));
-    const image = ImageReference.fromPullThroughCache(rule, 'nginx', { digest: DIGEST });
+    const image = ImageReference.fromPullThroughCache(rule, 'nginx', { digest: DIGEST, allowUnprotectedDigest: true });
     expect(image.repositoryName).toBe(rule.repositoryNameFor('nginx'));
     expect(image.repositoryName).toBe('docker-hub/library/nginx');
     new TaggedImageTaskDefinition(s, 'Task', { image });

@@ -201,6 +201,13 @@ describe('protectTag', () => {
     expect(lifecycleRules(Template.fromStack(a))[0].selection.tagPatternList).toEqual(['v9']);
   });
 
+  test('isSecureRepository recognises the class by its marker, not by instanceof; aws-cdk-lib repositories are not', () => {
+    const s = new Stack(new App(), 'Test');
+    expect(SecureRepository.isSecureRepository(new SecureRepository(s, 'Repo'))).toBe(true);
+    expect(SecureRepository.isSecureRepository(new ecr.Repository(s, 'Plain'))).toBe(false);
+    expect(SecureRepository.isSecureRepository(undefined)).toBe(false);
+  });
+
   test('rejects a wildcard', () => {
     const repo = new SecureRepository(stack(), 'Repo');
     expect(() => repo.protectTag('v1.*')).toThrow(/Test\/Repo: invalid tag "v1\.\*": image tags are 1-128 characters/);
