@@ -13,8 +13,10 @@ import {
   SIGNING_PROFILE_ARN_PATTERN,
   SIGNING_PROFILE_ARN_RULE,
 } from '../private/signing-rules';
-import { checkCount, checkLength, checkPattern, checkUnique, fail, isUnresolved, show } from '../private/validate';
+import { checkCount, checkLength, checkPattern, checkUnique, fail, isUnresolved, message, show } from '../private/validate';
 import { wildcardMatch } from '../private/wildcard';
+
+const SIGNING_SYMBOL = Symbol.for('cdk-ecr-blueprints.SigningConfiguration');
 
 /** Days in Signer's longest validity period (135 months), counted with the shortest months. */
 const MAX_SIGNATURE_VALIDITY_DAYS = Math.floor(MAX_SIGNATURE_VALIDITY_MONTHS * 365 / 12);
@@ -55,6 +57,10 @@ export class NotationSigningProfile extends signer.SigningProfile {
       signatureValidity: validity,
       signingProfileName: props.signingProfileName,
     });
+    // aws-cdk-lib passes the name to CloudFormation only behind a feature flag; a name given here is always used.
+    if (props.signingProfileName !== undefined) {
+      (this.node.defaultChild as signer.CfnSigningProfile).profileName = props.signingProfileName;
+    }
     checkLength(this, 'signingProfileName', props.signingProfileName, 2, 64);
     checkPattern(this, 'signingProfileName', props.signingProfileName, /[a-zA-Z0-9_]{2,}/, 'signing profile names are 2-64 letters, digits and _');
   }
@@ -131,10 +137,17 @@ export interface SigningRule {
  * `grantVerifySignatures` and the README section on verification.
  */
 export class SigningConfiguration extends Construct {
+  /** Whether the value is a `SigningConfiguration` (works across copies of this library). */
+  public static isSigningConfiguration(x: any): x is SigningConfiguration {
+    return x !== null && typeof x === 'object' && SIGNING_SYMBOL in x;
+  }
+
   private readonly entries: SigningRuleEntry[] = [];
 
   constructor(scope: Construct, id: string, props: SigningConfigurationProps = {}) {
     super(scope, id);
+    Object.defineProperty(this, SIGNING_SYMBOL, { value: true });
+    this.node.addValidation({ validate: () => this.validateSingleton() });
     new ecr.CfnSigningConfiguration(this, 'Resource', {
       rules: Lazy.any({
         produce: () => this.entries.map(e => ({
@@ -234,6 +247,16 @@ export class SigningConfiguration extends Construct {
       resourceArns: ['*'],
     });
     return pull.combine(profile).combine(revocation);
+  }
+
+  /** ECR keeps one signing configuration per registry: a second one in the stack, or in the same concrete account and region, is an error. */
+  private validateSingleton(): string[] {
+    const mine = Stack.of(this);
+    const concrete = !Token.isUnresolved(mine.account) && !Token.isUnresolved(mine.region);
+    const other = this.node.root.node.findAll().find(c => c !== this && SigningConfiguration.isSigningConfiguration(c) && (
+      Stack.of(c) === mine || (concrete && Stack.of(c).account === mine.account && Stack.of(c).region === mine.region)));
+    return other ? [message(this, 'SigningConfiguration', this.node.path,
+      `the registry already has the signing configuration ${other.node.path}; ECR keeps one per account and region, add rules to it`)] : [];
   }
 
   private profilesOrFail(repository: ecr.IRepository): signer.ISigningProfile[] {

@@ -47,9 +47,10 @@ describe('NotationSigningProfile', () => {
       .toThrow('Test/Zero: invalid signatureValidity "0.5 days": signature validity is a whole number of days');
   });
 
-  test('profile name: 2-64 letters, digits and _', () => {
+  test('profile name: 2-64 letters, digits and _, rendered whatever the feature flag', () => {
     const stack = envStack();
     new NotationSigningProfile(stack, 'Ok', { signingProfileName: 'release_1' });
+    Template.fromStack(stack).hasResourceProperties('AWS::Signer::SigningProfile', { ProfileName: 'release_1' });
     expect(() => new NotationSigningProfile(stack, 'Bad', { signingProfileName: 'release-1' }))
       .toThrow('Test/Bad: invalid signingProfileName "release-1": signing profile names are 2-64 letters, digits and _');
     expect(() => new NotationSigningProfile(stack, 'Long', { signingProfileName: 'a'.repeat(65) })).toThrow(/must be 2-64 characters long/);
@@ -133,6 +134,29 @@ describe('signing rules', () => {
     const registry = new ContainerRegistry(agnostic, 'Registry');
     registry.addSigningRule(importedProfile(agnostic));
     Annotations.fromStack(agnostic).hasWarning('/Agnostic/Registry/Signing', Match.stringLikeRegexp('cannot be compared'));
+  });
+
+  test('signingProfilesFor: the profiles of the rules whose filters match the name', () => {
+    const { stack, registry, profile } = setup();
+    const central = importedProfile(stack);
+    registry.addSigningRule(profile, { repositoryFilters: ['team-a/*'] });
+    registry.addSigningRule(central);
+    const signing = registry.signingConfiguration!;
+    expect(signing.signingProfilesFor('team-a/api')).toEqual([profile, central]);
+    expect(signing.signingProfilesFor('team-b/api')).toEqual([central]);
+  });
+
+  test('a second signing configuration of the same account and region fails at synth', () => {
+    const app = new App();
+    const one = envStack(app, 'One');
+    new ContainerRegistry(one, 'Registry').addSigningRule(importedProfile(one));
+    const two = envStack(app, 'Two');
+    new SigningConfiguration(two, 'Signing', { rules: [{ signingProfile: importedProfile(two) }] });
+    expect(() => app.synth()).toThrow(/Two\/Signing: invalid SigningConfiguration "Two\/Signing": the registry already has the signing configuration One\/Registry\/Signing/);
+    const elsewhere = new App();
+    new SigningConfiguration(envStack(elsewhere, 'A'), 'Signing', { rules: [{ signingProfile: importedProfile(envStack(elsewhere, 'P')) }] });
+    new SigningConfiguration(envStack(elsewhere, 'B', '111111111111', 'eu-west-1'), 'Signing');
+    expect(() => elsewhere.synth()).not.toThrow();
   });
 
   test('SigningConfiguration on its own takes rules in its props', () => {
