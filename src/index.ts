@@ -1,4 +1,5 @@
 export * from './lifecycle';
 export * from './repository';
 export * from './registry';
+export * from './public';
 export * from './ecs';

@@ -39,7 +39,11 @@ NOT_MODELLED = {
     "AWS::ECR::RegistryScanningConfiguration": "registry scanning",
     "AWS::ECR::RepositoryCreationTemplate": "repository creation template",
     "AWS::ECR::RegistryPolicy": "registry policy",
+    "AWS::ECR::SigningConfiguration": "managed signing",
+    "AWS::ECR::PullTimeUpdateExclusion": "pull-time update exclusions",
 }
+# An image of another registry, pinned by digest (ImageReference.fromRegistry).
+EXTERNAL_DIGEST_URI = re.compile(r"^[^\s@]+@sha256:[0-9a-f]{64}$")
 IMAGE_URI = re.compile(
     r"^(?P<account>\d{12})\.dkr\.ecr\.(?P<region>[a-z0-9-]+)\.amazonaws\.com(?:\.cn)?/"
     r"(?P<repo>[a-z0-9._/-]+)(?::(?P<tag>[A-Za-z0-9_.-]+)|@(?P<digest>sha256:[0-9a-f]{64}))$"
@@ -221,8 +225,10 @@ class Checks:
             image = container.get("image", "")
             match = IMAGE_URI.match(image)
             seen.append(image)
+            if not match and EXTERNAL_DIGEST_URI.match(image) and not image.split("/")[0].endswith(".amazonaws.com"):
+                continue
             if not match:
-                problems.append(f"container {container.get('name')}: image {image!r} is not an ECR URI with a tag or sha256 digest")
+                problems.append(f"container {container.get('name')}: image {image!r} is neither an ECR URI with a tag or sha256 digest nor another registry's image by sha256 digest")
                 continue
             tag = match["tag"]
             if tag == "latest":

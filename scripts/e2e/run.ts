@@ -15,7 +15,8 @@
  * - a second, different image under an existing immutable tag (the tag a task definition deploys, if
  *   any) is refused with ImageAlreadyExistsException; a tag matching the first mutable exclusion can move;
  * - every container of every AWS::ECS::TaskDefinition references `<account>.dkr.ecr.<region>.amazonaws.com/
- *   <repo>:<tag>` or `@sha256:`, never `latest` nor a tag that a mutable exclusion of that repository matches;
+ *   <repo>:<tag>` or `@sha256:`, never `latest` nor a tag that a mutable exclusion of that repository matches
+ *   (an image of another registry only by `@sha256:` digest);
  * - every AWS::KMS::Key has rotation enabled.
  * Checks after destroy: stacks are gone; repositories and KMS keys with DeletionPolicy Retain still
  * exist (keys Enabled, not pending deletion) and every image pushed above is still there.
@@ -31,6 +32,11 @@
  * - a change-set diff fails (HTTP 500), so `cdk diff` runs with `--method=template`;
  * - on stack deletion it leaves some EC2 and ECS resources behind (NAT gateway, internet gateway, VPC
  *   endpoints, the ECS cluster); nothing checks them, and moto is reset between examples.
+ * - AWS Signer signing profiles (AWS::Signer::SigningProfile) and ECR Public repositories
+ *   (AWS::ECR::PublicRepository) are unknown to its CloudFormation, which rejects a template that reads
+ *   their attributes: examples with them (signed-images, public-repository) are synthesized and checked,
+ *   and their deployment is listed as SKIP; managed signing (AWS::ECR::SigningConfiguration) and
+ *   pull-time update exclusions (AWS::ECR::PullTimeUpdateExclusion) are not modelled either.
  * moto runs through scripts/e2e/moto_server.py, which fixes four CloudFormation handlers (unnamed ECR
  * repositories, KMS key policies, exports and imports through change sets, route table deletion); see
  * that file.
@@ -54,6 +60,12 @@ import { killRunning, lastLines, run } from './exec';
 import { E2eError, MotoServer } from './moto';
 
 type Status = 'PASS' | 'FAIL' | 'SKIP';
+
+/** Resource types moto (5.2) has no CloudFormation model for; see the note at the top. */
+const NOT_DEPLOYABLE_ON_MOTO: Record<string, string> = {
+  'AWS::Signer::SigningProfile': 'AWS Signer signing profiles',
+  'AWS::ECR::PublicRepository': 'ECR Public repositories',
+};
 
 interface CheckResult {
   readonly status: Status;
@@ -193,6 +205,20 @@ async function runExample(example: Example, moto: MotoServer, exclusionsModelled
     return results;
   }
   console.log(`  stacks: ${stacks.map(describeStack).join(', ')}`);
+
+  // Resource types moto's CloudFormation does not know at all: a template that reads one of their
+  // attributes (Fn::GetAtt) is rejected before anything is created, so the example cannot be deployed.
+  const unknown = stacks.flatMap(s => {
+    const resources: Record<string, { Type: string }> = JSON.parse(fs.readFileSync(s.templateFile, 'utf8')).Resources ?? {};
+    return Object.values(resources).map(r => r.Type).filter(t => t in NOT_DEPLOYABLE_ON_MOTO);
+  });
+  if (unknown.length > 0) {
+    for (const type of [...new Set(unknown)].sort()) {
+      record('SKIP', `deploy: ${type}`, `moto does not model ${NOT_DEPLOYABLE_ON_MOTO[type]} (its CloudFormation rejects Fn::GetAtt on it); ` +
+        'covered by template tests, the template validator and lint:cfn');
+    }
+    return results;
+  }
 
   // One bootstrap call per account, with credentials that act in that account.
   const accounts = [...new Set(stacks.map(s => s.account))].sort();

@@ -80,7 +80,15 @@ interface ImageReferenceSpec {
   readonly repository?: ecr.IRepository;
   readonly cacheSource?: IPullThroughCacheSource;
   readonly allowUnprotectedDigest?: boolean;
+  /** An image outside ECR (by digest): nothing to grant, nothing to protect. */
+  readonly external?: boolean;
 }
+
+/** `<registry host>/<path>@sha256:<64 hex>`: an image name pinned by digest. */
+const EXTERNAL_IMAGE_PATTERN = /([a-z0-9.-]+(:[0-9]+)?\/)?[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*@sha256:[a-f0-9]{64}/;
+const EXTERNAL_IMAGE_RULE = 'images outside ECR are pinned by digest: <registry>/<repository>@sha256:<64 lowercase hexadecimal characters>';
+/** Private ECR registry hosts: their images go through fromRepository, which grants and protects. */
+const PRIVATE_ECR_HOST = /^\d{12}\.dkr\.ecr(-fips)?\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\//;
 
 /**
  * An image pinned by an immutable tag or a digest, in a repository of the app, an imported
@@ -188,9 +196,39 @@ export class ImageReference {
     });
   }
 
+  /**
+   * An image of a registry outside ECR (for example `docker.io/fluent/fluent-bit@sha256:...` or an
+   * ECR Public image `public.ecr.aws/<alias>/<name>@sha256:...`), pinned by digest: a tag is
+   * refused, because nothing stops its publisher from moving it.
+   *
+   * Such an image bypasses what the registry gives the other images: ECR scanning, the repository's
+   * KMS key, the pull-through cache (pulls go to the public registry, subject to its rate limits and
+   * availability, and need a route to the internet), and lifecycle protection (there is nothing to
+   * protect). Prefer `fromPullThroughCache` with a digest. No ECR permission is granted for it.
+   *
+   * @param imageName the image name with its digest, `<registry>/<repository>@sha256:<digest>`
+   */
+  public static fromRegistry(imageName: string): ImageReference {
+    const where = 'ImageReference.fromRegistry';
+    checkLength(where, 'imageName', imageName, 1, 1024);
+    checkPattern(where, 'imageName', imageName, EXTERNAL_IMAGE_PATTERN, EXTERNAL_IMAGE_RULE);
+    if (!isUnresolved(imageName) && PRIVATE_ECR_HOST.test(imageName)) {
+      fail(where, 'imageName', imageName,
+        'this is a private ECR image: use ImageReference.fromRepository, which grants the pull and protects the image');
+    }
+    const at = isUnresolved(imageName) ? -1 : imageName.lastIndexOf('@');
+    return new ImageReference({
+      imageUri: imageName,
+      repositoryArn: '',
+      repositoryName: at < 0 ? imageName : imageName.slice(0, at),
+      digest: at < 0 ? undefined : imageName.slice(at + 1),
+      external: true,
+    });
+  }
+
   /** The image URI a container definition uses (`<registry>/<repository>:<tag>` or `@<digest>`). */
   public readonly imageUri: string;
-  /** The ARN of the repository the image is pulled from (for a cached image, the cache repository). */
+  /** The ARN of the repository the image is pulled from (for a cached image, the cache repository; empty for an image outside ECR). */
   public readonly repositoryArn: string;
   /** The name of the repository the image is pulled from. */
   public readonly repositoryName: string;
@@ -220,8 +258,10 @@ export class ImageReference {
    * `ecr:GetAuthorizationToken` on `*`, the one action ECR offers no resource-level permission for.
    *
    * Pulling an image encrypted with a KMS key needs no KMS permission: ECR decrypts through its grant.
+   * An image outside ECR (`fromRegistry`) needs no permission: nothing is granted.
    */
   public grantPull(grantee: iam.IGrantable): iam.Grant {
+    if (this.spec.external) return iam.Grant.drop(grantee, `pulling ${this.imageUri}, an image outside ECR`);
     let grant: iam.Grant;
     if (this.spec.repository) {
       // The repository's own grant also handles a repository in another account (resource policy).

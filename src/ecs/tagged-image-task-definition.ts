@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { ImageReference } from './image-reference';
 import { checkFargateTaskSize } from '../private/fargate';
 import { ManagedPolicyRole } from '../private/managed-policy-role';
-import { checkLength, checkPattern, checkUnique, fail, isUnresolved } from '../private/validate';
+import { checkInteger, checkLength, checkPattern, checkUnique, fail, isUnresolved } from '../private/validate';
 
 /**
  * Properties of a `TaggedImageTaskDefinition`.
@@ -174,6 +174,118 @@ export interface TaggedImageTaskDefinitionProps {
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
+
+  /**
+   * Sidecar containers (log routers, proxies, agents), by construct id; each is added with
+   * `addSidecar` and gets the same guarantees as the essential container.
+   *
+   * @default - no sidecars
+   */
+  readonly sidecars?: { [id: string]: SidecarOptions };
+}
+
+/**
+ * A sidecar container of a `TaggedImageTaskDefinition` (`addSidecar`). It gets the guarantees of the
+ * essential container: a pinned image (`ImageReference`: the tag protected from lifecycle rules, the
+ * pull granted to the execution role, mutable tags refused), a hard memory limit, a non-root user, a
+ * read-only root filesystem and logs to the task's log group (stream `<prefix>/<container name>/<task id>`).
+ */
+export interface SidecarOptions {
+  /**
+   * The image. An image outside ECR is accepted only by digest (`ImageReference.fromRegistry`); it
+   * bypasses ECR scanning and the pull-through cache.
+   */
+  readonly image: ImageReference;
+
+  /**
+   * The hard memory limit of the container in MiB (at least 6, the ECS minimum). The limits of all
+   * sidecars leave memory for the essential container within the task's `memoryLimitMiB`.
+   */
+  readonly memoryLimitMiB: number;
+
+  /**
+   * The container name (up to 255 letters, digits, `-` and `_`), unique in the task.
+   *
+   * @default - the construct id
+   */
+  readonly containerName?: string;
+
+  /**
+   * CPU units reserved for the container.
+   *
+   * @default - none reserved: the container shares the task's cpu
+   */
+  readonly cpu?: number;
+
+  /**
+   * Whether the task stops when this container stops.
+   *
+   * @default true
+   */
+  readonly essential?: boolean;
+
+  /**
+   * The command the container runs, replacing the image's `CMD`.
+   *
+   * @default - the image's command
+   */
+  readonly command?: string[];
+
+  /**
+   * The user (and group) the container runs as; root is rejected unless `allowRootUser` is true.
+   *
+   * @default '1000:1000'
+   */
+  readonly user?: string;
+
+  /**
+   * Let the container run as root.
+   *
+   * @default false
+   */
+  readonly allowRootUser?: boolean;
+
+  /**
+   * Mount the container's root filesystem read-only.
+   *
+   * @default true
+   */
+  readonly readonlyRootFilesystem?: boolean;
+
+  /**
+   * Absolute paths that stay writable (task volumes on the ephemeral storage, empty at start).
+   *
+   * @default - none
+   */
+  readonly writablePaths?: string[];
+
+  /**
+   * Secrets given to the container as environment variables (read access goes to the execution role).
+   *
+   * @default - none
+   */
+  readonly secrets?: { [name: string]: ecs.Secret };
+
+  /**
+   * Plain environment variables; names that look like secrets get a warning.
+   *
+   * @default - none
+   */
+  readonly environment?: { [name: string]: string };
+
+  /**
+   * Port mappings of the container.
+   *
+   * @default - none
+   */
+  readonly portMappings?: ecs.PortMapping[];
+
+  /**
+   * The container health check.
+   *
+   * @default - the image's health check, if any
+   */
+  readonly healthCheck?: ecs.HealthCheck;
 }
 
 /** Container names, task families and volume names: up to 255 letters, digits, `-` and `_`. */
@@ -220,6 +332,11 @@ export class TaggedImageTaskDefinition extends ecs.FargateTaskDefinition {
   public readonly logEncryptionKey?: kms.IKey;
 
   private readonly pinnedExecutionRole: ManagedPolicyRole;
+  private readonly containerNames = new Set<string>();
+  private readonly logStreamPrefix: string;
+  private sidecarMemoryMiB = 0;
+  private readonly taskMemoryMiB: number;
+  private readonly _sidecars: ecs.ContainerDefinition[] = [];
   private readonly ownsTaskRole: boolean;
   private _taskRolePolicy?: iam.ManagedPolicy;
 
@@ -238,29 +355,15 @@ export class TaggedImageTaskDefinition extends ecs.FargateTaskDefinition {
       },
     });
     this.ownsTaskRole = props.taskRole === undefined;
+    this.taskMemoryMiB = memoryLimitMiB;
+    this.logStreamPrefix = props.logStreamPrefix ?? 'ecs';
 
     checkFargateTaskSize(this, cpu, memoryLimitMiB);
     checkPattern(this, 'family', props.family, ECS_NAME_PATTERN, ECS_NAME_RULE);
     const containerName = props.containerName ?? 'app';
-    checkPattern(this, 'containerName', containerName, ECS_NAME_PATTERN, ECS_NAME_RULE);
     const user = props.user ?? '1000:1000';
-    checkPattern(this, 'user', user, USER_PATTERN, USER_RULE);
-    if (!props.allowRootUser && !isUnresolved(user) && user.split(':').some(part => ROOT_IDENTIFIERS.includes(part.toLowerCase()))) {
-      fail(this, 'user', user, 'the container would run as root; use a non-root user, or set allowRootUser: true');
-    }
     const writablePaths = props.writablePaths ?? [];
-    checkUnique(this, 'writablePaths', writablePaths);
-    for (const path of writablePaths) {
-      checkPattern(this, 'writablePaths', path, /\/.*/, 'writable paths are absolute container paths (they start with /)');
-      checkLength(this, 'writablePaths', path, 1, 4096);
-    }
-    for (const name of Object.keys(props.environment ?? {})) {
-      if (SECRET_LIKE_NAME.test(name)) {
-        Annotations.of(this).addWarningV2('cdk-ecr-blueprints:secretInEnvironment',
-          `the environment variable ${name} looks like a secret; plain environment variables are readable by anyone who can ` +
-          'describe the task definition: pass it through secrets instead');
-      }
-    }
+    checkContainerSettings(this, '', { containerName, user, allowRootUser: props.allowRootUser, writablePaths, environment: props.environment });
 
     this.pinnedExecutionRole = new ManagedPolicyRole(this, 'ExecutionRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
@@ -304,7 +407,7 @@ export class TaggedImageTaskDefinition extends ecs.FargateTaskDefinition {
       healthCheck: props.healthCheck,
       logging: ecs.LogDrivers.awsLogs({
         logGroup: this.logGroup,
-        streamPrefix: props.logStreamPrefix ?? 'ecs',
+        streamPrefix: this.logStreamPrefix,
       }),
     });
 
@@ -313,6 +416,65 @@ export class TaggedImageTaskDefinition extends ecs.FargateTaskDefinition {
       this.addVolume({ name });
       this.container.addMountPoints({ sourceVolume: name, containerPath, readOnly: false });
     });
+    this.containerNames.add(containerName);
+
+    for (const [sidecarId, sidecar] of Object.entries(props.sidecars ?? {})) this.addSidecar(sidecarId, sidecar);
+  }
+
+  /**
+   * Adds a sidecar container (a log router, a proxy, an agent) with the guarantees of the essential
+   * container: pinned image with the pull granted and the tag protected, hard memory limit, non-root
+   * user, read-only root filesystem, logs to the task's log group. Construct id `<id>`.
+   */
+  public addSidecar(id: string, options: SidecarOptions): ecs.ContainerDefinition {
+    const containerName = options.containerName ?? id;
+    const property = `sidecar ${containerName}`;
+    const user = options.user ?? '1000:1000';
+    const writablePaths = options.writablePaths ?? [];
+    checkContainerSettings(this, `${property} `, {
+      containerName, user, allowRootUser: options.allowRootUser, writablePaths, environment: options.environment,
+    });
+    if (!isUnresolved(containerName) && this.containerNames.has(containerName)) {
+      fail(this, `${property} containerName`, containerName, 'container names are unique in a task definition');
+    }
+    checkInteger(this, `${property} memoryLimitMiB`, options.memoryLimitMiB, { min: MIN_CONTAINER_MEMORY_MIB });
+    if (!isUnresolved(options.memoryLimitMiB) && !isUnresolved(this.taskMemoryMiB)) {
+      const total = this.sidecarMemoryMiB + options.memoryLimitMiB;
+      if (total >= this.taskMemoryMiB) {
+        fail(this, `${property} memoryLimitMiB`, options.memoryLimitMiB,
+          `the sidecars' memory limits (${total} MiB in all) must leave memory for the essential container within the task's ${this.taskMemoryMiB} MiB`);
+      }
+      this.sidecarMemoryMiB = total;
+    }
+    this.containerNames.add(containerName);
+
+    const container = this.addContainer(id, {
+      containerName,
+      image: options.image.toContainerImage(),
+      essential: options.essential ?? true,
+      memoryLimitMiB: options.memoryLimitMiB,
+      cpu: options.cpu,
+      command: options.command,
+      user,
+      readonlyRootFilesystem: options.readonlyRootFilesystem ?? true,
+      secrets: options.secrets,
+      environment: options.environment,
+      portMappings: options.portMappings,
+      healthCheck: options.healthCheck,
+      logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: this.logStreamPrefix }),
+    });
+    writablePaths.forEach((containerPath, i) => {
+      const name = `${containerName}-writable-${i + 1}`;
+      this.addVolume({ name });
+      container.addMountPoints({ sourceVolume: name, containerPath, readOnly: false });
+    });
+    this._sidecars.push(container);
+    return container;
+  }
+
+  /** The sidecar containers, in the order they were added. */
+  public get sidecars(): ecs.ContainerDefinition[] {
+    return [...this._sidecars];
   }
 
   /** The execution role: ECS uses it to pull the image, create log streams and read the secrets. */
@@ -360,6 +522,41 @@ export class TaggedImageTaskDefinition extends ecs.FargateTaskDefinition {
       this.taskRole.addManagedPolicy(this._taskRolePolicy);
     }
     this._taskRolePolicy.addStatements(statement);
+  }
+}
+
+/** ECS accepts a container memory limit of at least 6 MiB. */
+const MIN_CONTAINER_MEMORY_MIB = 6;
+
+interface ContainerSettings {
+  readonly containerName: string;
+  readonly user: string;
+  readonly allowRootUser?: boolean;
+  readonly writablePaths: string[];
+  readonly environment?: { [name: string]: string };
+}
+
+/**
+ * The checks every container of the task gets (the essential one and the sidecars); `prefix` names
+ * the container in the property of a message (empty for the essential container).
+ */
+function checkContainerSettings(where: Construct, prefix: string, c: ContainerSettings): void {
+  checkPattern(where, `${prefix}containerName`, c.containerName, ECS_NAME_PATTERN, ECS_NAME_RULE);
+  checkPattern(where, `${prefix}user`, c.user, USER_PATTERN, USER_RULE);
+  if (!c.allowRootUser && !isUnresolved(c.user) && c.user.split(':').some(part => ROOT_IDENTIFIERS.includes(part.toLowerCase()))) {
+    fail(where, `${prefix}user`, c.user, 'the container would run as root; use a non-root user, or set allowRootUser: true');
+  }
+  checkUnique(where, `${prefix}writablePaths`, c.writablePaths);
+  for (const path of c.writablePaths) {
+    checkPattern(where, `${prefix}writablePaths`, path, /\/.*/, 'writable paths are absolute container paths (they start with /)');
+    checkLength(where, `${prefix}writablePaths`, path, 1, 4096);
+  }
+  for (const name of Object.keys(c.environment ?? {})) {
+    if (SECRET_LIKE_NAME.test(name)) {
+      Annotations.of(where).addWarningV2('cdk-ecr-blueprints:secretInEnvironment',
+        `the environment variable ${name} looks like a secret; plain environment variables are readable by anyone who can ` +
+        'describe the task definition: pass it through secrets instead');
+    }
   }
 }
 

@@ -188,6 +188,11 @@ export class LifecycleRule {
   /**
    * Move images that have not been pulled for `days` days to the archive storage class.
    * Without patterns or prefixes the rule applies to images of any tag status.
+   *
+   * Every pull resets the clock, except pulls by Amazon Inspector and by the IAM roles of the
+   * registry's pull-time update exclusions: when a third-party scanner or a build system pulls every
+   * image, exclude its role (`PullTimeUpdateExclusion`, or `ContainerRegistry.addPullTimeUpdateExclusion`),
+   * or this rule never archives anything.
    */
   public static archiveAfterDaysSinceLastPull(days: number, options: TagSelectionOptions = {}): LifecycleRule {
     const where = 'LifecycleRule.archiveAfterDaysSinceLastPull';

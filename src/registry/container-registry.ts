@@ -2,11 +2,14 @@ import { Annotations, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as signer from 'aws-cdk-lib/aws-signer';
 import { Construct, IConstruct } from 'constructs';
 import { PullThroughCacheRule } from './pull-through-cache-rule';
+import { PullTimeUpdateExclusion } from './pull-time-update-exclusion';
 import { RegistryScanning } from './registry-scanning';
 import { ReplicationDestination } from './replication-destination';
 import { AddCreationTemplateOptions, RepositoryCreationScenario, RepositoryCreationTemplate } from './repository-creation-template';
+import { SigningConfiguration, SigningRuleOptions } from './signing-configuration';
 import { UpstreamRegistry } from './upstream-registry';
 import { DeployedImagePhase, onDeployedImages } from '../private/deployed-images';
 import { ACCOUNT_PATTERN, ACCOUNT_RULE, REGION_PATTERN, REGION_RULE, REPOSITORY_NAME_PATTERN, REPOSITORY_NAME_RULE } from '../private/ecr-rules';
@@ -129,7 +132,7 @@ interface RenderedRule {
  * the same concrete account and region, fails at synth; two apps (or a CDK app and a console user)
  * managing the same registry overwrite each other.
  *
- * Construct ids (stable, they name the resources): `Key`, `Scanning`, `Replication`, `Policy`,
+ * Construct ids (stable, they name the resources): `Key`, `Scanning`, `Replication`, `Policy`, `Signing`, `PullTimeUpdateExclusion/<id>`,
  * `TemplateRole`, `TemplatePolicy`, `Repository/<name>`, `PullThroughCache/<prefix>` and
  * `Template/<prefix>` (`/` in names and prefixes becomes `--`).
  */
@@ -170,6 +173,7 @@ export class ContainerRegistry extends Construct {
   private rolePolicy?: iam.CfnManagedPolicy;
   private readonly rolePrefixes = new Set<string>();
   private readonly roleKeys = new Map<string, kms.IKey>();
+  private signing?: SigningConfiguration;
 
   constructor(scope: Construct, id: string, props: ContainerRegistryProps = {}) {
     super(scope, id);
@@ -242,6 +246,31 @@ export class ContainerRegistry extends Construct {
   /** The pull-through cache rules of the registry. */
   public get pullThroughCacheRules(): PullThroughCacheRule[] {
     return [...this.caches.values()];
+  }
+
+  /** The managed signing configuration, once a signing rule exists (`addSigningRule`). */
+  public get signingConfiguration(): SigningConfiguration | undefined {
+    return this.signing;
+  }
+
+  /**
+   * Adds an ECR managed signing rule: images pushed to the repositories the filters match are signed
+   * by AWS Signer with the profile (see `SigningConfiguration`; construct id `Signing`). Use
+   * `NotationSigningProfile` for a profile with the right platform and a one-year validity.
+   */
+  public addSigningRule(profile: signer.ISigningProfile, options: SigningRuleOptions = {}): SigningConfiguration {
+    this.signing ??= new SigningConfiguration(this, 'Signing');
+    this.signing.addRule(profile, options);
+    return this.signing;
+  }
+
+  /**
+   * Excludes a role's pulls from updating the last recorded pull time of images, so that a scanner
+   * or build system pulling every image does not defeat `LifecycleRule.archiveAfterDaysSinceLastPull`
+   * (see `PullTimeUpdateExclusion`; construct id `PullTimeUpdateExclusion/<id>`).
+   */
+  public addPullTimeUpdateExclusion(id: string, role: iam.IRole): PullTimeUpdateExclusion {
+    return new PullTimeUpdateExclusion(this.group('PullTimeUpdateExclusion'), id, { role });
   }
 
   /**

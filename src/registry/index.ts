@@ -4,3 +4,5 @@ export * from './registry-scanning';
 export * from './replication-destination';
 export * from './repository-creation-template';
 export * from './upstream-registry';
+export * from './signing-configuration';
+export * from './pull-time-update-exclusion';
