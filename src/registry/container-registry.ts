@@ -10,7 +10,7 @@ import { AddCreationTemplateOptions, RepositoryCreationScenario, RepositoryCreat
 import { UpstreamRegistry } from './upstream-registry';
 import { ACCOUNT_PATTERN, ACCOUNT_RULE, REGION_PATTERN, REGION_RULE, REPOSITORY_NAME_PATTERN, REPOSITORY_NAME_RULE } from '../private/ecr-rules';
 import { acknowledgeWildcardResource } from '../private/nag';
-import { hasIntrinsics, isOrganizationBound, isWildcardPrincipal, resolvedStatements } from '../private/policy-checks';
+import { hasIntrinsics, reportPolicyFindings, resolvedPolicy } from '../private/policy-checks';
 import {
   baselineOverrides,
   hasOwnSettings,
@@ -28,6 +28,7 @@ import {
 import { checkCount, checkLength, checkPattern, checkUnique, fail, isUnresolved, message, show } from '../private/validate';
 import { RepositoryBaseline, RepositoryBaselineProps } from '../repository/repository-baseline';
 import { SecureRepository } from '../repository/secure-repository';
+import { checkResourcePolicy, ResourcePolicyKind } from '../rules/resource-policy';
 
 /**
  * Properties of a `ContainerRegistry`. The baseline fields given here override the ones of `baseline`.
@@ -374,7 +375,7 @@ export class ContainerRegistry extends Construct {
 
   /**
    * Adds a statement to the registry policy (`AWS::ECR::RegistryPolicy`). Statements name their
-   * principals (a `*` principal only with `aws:PrincipalOrgID`), use `ecr:` actions and name
+   * principals (a `*` principal only with a condition that bounds it to named organizations or accounts), use `ecr:` actions and name
    * repositories of this registry.
    */
   public addToRegistryPolicy(statement: iam.PolicyStatement): iam.AddToResourcePolicyResult {
@@ -574,36 +575,14 @@ export class ContainerRegistry extends Construct {
 
   private validatePolicy(): string[] {
     if (!this.policyDocument) return [];
-    const errors: string[] = [];
     const stack = Stack.of(this);
-    for (const statement of resolvedStatements(this, this.policyDocument)) {
-      if (statement.Principal === undefined && statement.NotPrincipal === undefined) {
-        errors.push(message(this, 'registry policy principal', undefined, 'registry policy statements must name their principals'));
-      }
-      if (isWildcardPrincipal(statement) && !isOrganizationBound(statement)) {
-        errors.push(message(this, 'registry policy principal', statement.Principal,
-          'a * principal is only accepted with an aws:PrincipalOrgID condition; name the accounts instead'));
-      }
-      for (const action of ([] as string[]).concat(statement.Action ?? [])) {
-        if (typeof action === 'string' && !action.startsWith('ecr:')) {
-          errors.push(message(this, 'registry policy action', action, 'registry policies only take ecr: actions'));
-        }
-      }
-      if (statement.Resource === undefined) {
-        errors.push(message(this, 'registry policy resource', undefined, 'registry policy statements must name the repositories they apply to (arn:<partition>:ecr:<region>:<account>:repository/...)'));
-      }
-      for (const resource of ([] as unknown[]).concat(statement.Resource ?? [])) {
-        if (typeof resource !== 'string') continue;
-        const match = /^arn:[a-z-]+:ecr:([^:]*):([^:]*):repository\/.+$/.exec(resource);
-        const otherRegion = match && !isUnresolved(stack.region) && match[1] !== stack.region;
-        const otherAccount = match && !isUnresolved(stack.account) && match[2] !== stack.account;
-        const foreign = otherRegion || otherAccount;
-        if (!match || foreign) {
-          errors.push(message(this, 'registry policy resource', resource,
-            `registry policy statements can only name repositories of this registry (arn:<partition>:ecr:${stack.region}:${stack.account}:repository/...)`));
-        }
-      }
-    }
+    const findings = checkResourcePolicy(resolvedPolicy(this, this.policyDocument), {
+      kind: ResourcePolicyKind.REGISTRY,
+      subject: `the repositories of the registry ${this.node.path}`,
+      registryAccount: isUnresolved(stack.account) ? undefined : stack.account,
+      registryRegion: isUnresolved(stack.region) ? undefined : stack.region,
+    });
+    const errors = reportPolicyFindings(this, 'registry policy', findings);
     const resolved = stack.resolve(this.policyDocument.toJSON());
     const text = JSON.stringify(resolved);
     if (!hasIntrinsics(resolved) && text.length > MAX_REGISTRY_POLICY_CHARS) {

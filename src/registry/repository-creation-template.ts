@@ -3,7 +3,7 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import type { ContainerRegistry } from './container-registry';
-import { checkRepositoryPolicy, hasIntrinsics } from '../private/policy-checks';
+import { hasIntrinsics, reportPolicyFindings, resolvedPolicy } from '../private/policy-checks';
 import {
   baselineOverrides,
   hasOwnSettings,
@@ -16,6 +16,7 @@ import {
 } from '../private/registry-rules';
 import { checkCount, checkLength, checkPattern, checkUnique, fail, isUnresolved, message } from '../private/validate';
 import { RepositoryBaseline, RepositoryBaselineProps } from '../repository/repository-baseline';
+import { checkResourcePolicy, ResourcePolicyKind } from '../rules/resource-policy';
 
 /** The ways ECR creates repositories on its own, which a creation template can apply to. */
 export enum RepositoryCreationScenario {
@@ -41,7 +42,8 @@ export interface RepositoryCreationTemplateOptions extends RepositoryBaselinePro
 
   /**
    * Repository policy given to every repository the template creates. Statements must name their
-   * principals, cannot name resources, and a `*` principal needs an `aws:PrincipalOrgID` condition.
+   * principals, cannot name resources, and a `*` principal needs a condition that bounds it to named
+   * organizations or accounts (`StringEquals` on `aws:PrincipalOrgID`, for example).
    *
    * @default - no repository policy
    */
@@ -262,7 +264,10 @@ export class RepositoryCreationTemplate extends Construct {
     if (this.baseline.lifecycleRules.length) errors.push(...this.baseline.lifecyclePolicy().validate(this.node.path));
     const policy = this.settings.repositoryPolicy;
     if (policy) {
-      errors.push(...checkRepositoryPolicy(this, 'repositoryPolicy', policy));
+      errors.push(...reportPolicyFindings(this, 'repositoryPolicy', checkResourcePolicy(resolvedPolicy(this, policy), {
+        kind: ResourcePolicyKind.REPOSITORY,
+        subject: `the repositories created by the template for prefix ${this.prefix}`,
+      })));
       const resolved = Stack.of(this).resolve(policy.toJSON());
       const text = JSON.stringify(resolved);
       if (!hasIntrinsics(resolved) && text.length > MAX_TEMPLATE_REPOSITORY_POLICY_CHARS) {

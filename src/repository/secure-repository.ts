@@ -1,4 +1,4 @@
-import { Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,7 +6,9 @@ import { Construct } from 'constructs';
 import { RepositoryBaseline, RepositoryBaselineProps } from './repository-baseline';
 import { LifecyclePolicy } from '../lifecycle/lifecycle-policy';
 import { ACCOUNT_PATTERN, ACCOUNT_RULE, REPOSITORY_NAME_PATTERN, REPOSITORY_NAME_RULE } from '../private/ecr-rules';
-import { checkCount, checkLength, checkPattern, fail, message } from '../private/validate';
+import { reportPolicyFindings, resolvedPolicy } from '../private/policy-checks';
+import { checkCount, checkLength, checkPattern, fail } from '../private/validate';
+import { checkResourcePolicy, ResourcePolicyKind } from '../rules/resource-policy';
 
 /**
  * Properties of a `SecureRepository`. The baseline fields given here override the ones of `baseline`.
@@ -151,8 +153,10 @@ export class SecureRepository extends ecr.RepositoryBase {
   }
 
   /**
-   * Adds a statement to the repository policy. Statements must name principals, and a `*`
-   * principal is only accepted with an `aws:PrincipalOrgID` condition.
+   * Adds a statement to the repository policy. Statements must name principals, and an Allow with
+   * a `*` principal (or `NotPrincipal`) is only accepted with a condition that bounds the principals
+   * to named organizations or accounts (`StringEquals` on `aws:PrincipalOrgID`,
+   * `aws:PrincipalAccount` or `aws:PrincipalOrgPaths` with concrete values).
    */
   public addToResourcePolicy(statement: iam.PolicyStatement): iam.AddToResourcePolicyResult {
     if (!this.policyDocument) this.policyDocument = new iam.PolicyDocument();
@@ -192,21 +196,9 @@ export class SecureRepository extends ecr.RepositoryBase {
 
   private validatePolicy(): string[] {
     if (!this.policyDocument) return [];
-    const errors: string[] = [];
-    const json = Stack.of(this).resolve(this.policyDocument.toJSON()) as { Statement?: any[] } | undefined;
-    for (const statement of json?.Statement ?? []) {
-      const principal = statement.Principal;
-      const wildcard = principal === '*' || principal?.AWS === '*' || (Array.isArray(principal?.AWS) && principal.AWS.includes('*'));
-      const orgBound = Object.values(statement.Condition ?? {}).some((c: any) => c && typeof c === 'object' && 'aws:PrincipalOrgID' in c);
-      if (wildcard && !orgBound) {
-        errors.push(message(this, 'repository policy principal', principal,
-          'a * principal is only accepted with an aws:PrincipalOrgID condition; name the accounts or roles instead'));
-      }
-      if (statement.Resource !== undefined) {
-        errors.push(message(this, 'repository policy resource', statement.Resource,
-          'repository policy statements apply to the repository itself and cannot name resources'));
-      }
-    }
-    return errors;
+    const name = this.physicalName && !Token.isUnresolved(this.physicalName) ? this.physicalName : `the repository ${this.node.path}`;
+    const findings = checkResourcePolicy(resolvedPolicy(this, this.policyDocument), { kind: ResourcePolicyKind.REPOSITORY, subject: name });
+    return reportPolicyFindings(this, 'repository policy', findings);
   }
+
 }
