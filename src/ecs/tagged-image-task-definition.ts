@@ -6,8 +6,9 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ImageReference } from './image-reference';
 import { checkFargateTaskSize } from '../private/fargate';
+import { limitGrantsToAwsServices } from '../private/kms';
 import { ManagedPolicyRole } from '../private/managed-policy-role';
-import { checkLength, checkPattern, checkUnique, fail, isUnresolved } from '../private/validate';
+import { checkInteger, checkLength, checkPattern, checkUnique, fail, isUnresolved } from '../private/validate';
 
 /**
  * Properties of a `TaggedImageTaskDefinition`.
@@ -30,6 +31,15 @@ export interface TaggedImageTaskDefinitionProps {
    * @default 512
    */
   readonly memoryLimitMiB?: number;
+
+  /**
+   * Hard memory limit of the essential container in MiB: the container is stopped when it uses
+   * more. Set on every container because the AWS Control Tower control CT.ECS.PR.7 requires a
+   * container-level memory limit (at least 4 MiB).
+   *
+   * @default - the task's memoryLimitMiB
+   */
+  readonly containerMemoryLimitMiB?: number;
 
   /**
    * The processor architecture the image is built for.
@@ -240,6 +250,7 @@ export class TaggedImageTaskDefinition extends ecs.FargateTaskDefinition {
     this.ownsTaskRole = props.taskRole === undefined;
 
     checkFargateTaskSize(this, cpu, memoryLimitMiB);
+    checkInteger(this, 'containerMemoryLimitMiB', props.containerMemoryLimitMiB, { min: 4 });
     checkPattern(this, 'family', props.family, ECS_NAME_PATTERN, ECS_NAME_RULE);
     const containerName = props.containerName ?? 'app';
     checkPattern(this, 'containerName', containerName, ECS_NAME_PATTERN, ECS_NAME_RULE);
@@ -282,6 +293,7 @@ export class TaggedImageTaskDefinition extends ecs.FargateTaskDefinition {
         removalPolicy,
       });
       allowCloudWatchLogs(this.logEncryptionKey);
+      if (!props.logEncryptionKey) limitGrantsToAwsServices(this.logEncryptionKey);
       this.logGroup = new logs.LogGroup(this, 'LogGroup', {
         encryptionKey: this.logEncryptionKey,
         retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
@@ -295,6 +307,7 @@ export class TaggedImageTaskDefinition extends ecs.FargateTaskDefinition {
       containerName,
       image: props.image.toContainerImage(),
       essential: true,
+      memoryLimitMiB: props.containerMemoryLimitMiB ?? memoryLimitMiB,
       command: props.command,
       user,
       readonlyRootFilesystem: props.readonlyRootFilesystem ?? true,

@@ -9,6 +9,7 @@ import { ReplicationDestination } from './replication-destination';
 import { AddCreationTemplateOptions, RepositoryCreationScenario, RepositoryCreationTemplate } from './repository-creation-template';
 import { UpstreamRegistry } from './upstream-registry';
 import { ACCOUNT_PATTERN, ACCOUNT_RULE, REGION_PATTERN, REGION_RULE, REPOSITORY_NAME_PATTERN, REPOSITORY_NAME_RULE } from '../private/ecr-rules';
+import { limitGrantsToAwsServices } from '../private/kms';
 import { acknowledgeWildcardResource } from '../private/nag';
 import { hasIntrinsics, reportPolicyFindings, resolvedPolicy } from '../private/policy-checks';
 import {
@@ -183,6 +184,7 @@ export class ContainerRegistry extends Construct {
         enableKeyRotation: true,
         removalPolicy: this.removalPolicy,
       });
+      limitGrantsToAwsServices(this.encryptionKey);
       baseline = baseline.withOverrides({ encryptionKey: this.encryptionKey });
     } else {
       this.encryptionKey = baseline.encryptionKey;

@@ -1,4 +1,4 @@
-import { CfnTag, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CfnTag, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
@@ -261,6 +261,11 @@ export class RepositoryCreationTemplate extends Construct {
 
   private validateTemplate(): string[] {
     const errors: string[] = [];
+    const mutability = this.baseline._tagMutabilityWarning();
+    if (mutability) {
+      Annotations.of(this).addWarningV2('cdk-ecr-blueprints:tagMutabilityControls',
+        `${mutability}, and ECR applies this template to the repositories it creates`);
+    }
     if (this.baseline.lifecycleRules.length) errors.push(...this.baseline.lifecyclePolicy().validate(this.node.path));
     const policy = this.settings.repositoryPolicy;
     if (policy) {

@@ -1,4 +1,4 @@
-import { Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,6 +6,7 @@ import { Construct } from 'constructs';
 import { RepositoryBaseline, RepositoryBaselineProps } from './repository-baseline';
 import { LifecyclePolicy } from '../lifecycle/lifecycle-policy';
 import { ACCOUNT_PATTERN, ACCOUNT_RULE, REPOSITORY_NAME_PATTERN, REPOSITORY_NAME_RULE } from '../private/ecr-rules';
+import { limitGrantsToAwsServices } from '../private/kms';
 import { reportPolicyFindings, resolvedPolicy } from '../private/policy-checks';
 import { checkCount, checkLength, checkPattern, fail } from '../private/validate';
 import { checkResourcePolicy, ResourcePolicyKind } from '../rules/resource-policy';
@@ -95,9 +96,12 @@ export class SecureRepository extends ecr.RepositoryBase {
         enableKeyRotation: true,
         removalPolicy: removal,
       });
+      if (!this.baseline.encryptionKey) limitGrantsToAwsServices(this.encryptionKey);
     }
 
     this.lifecyclePolicy = this.baseline.lifecyclePolicy();
+    const mutability = this.baseline._tagMutabilityWarning();
+    if (mutability) Annotations.of(this).addWarningV2('cdk-ecr-blueprints:tagMutabilityControls', mutability);
 
     this.resource = new ecr.CfnRepository(this, 'Resource', {
       repositoryName: this.physicalName,

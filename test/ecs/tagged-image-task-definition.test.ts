@@ -44,6 +44,8 @@ describe('TaggedImageTaskDefinition defaults', () => {
       Name: 'app',
       Essential: true,
       Image: s.resolve(task.imageUri),
+      // A container-level hard limit, as AWS Control Tower CT.ECS.PR.7 requires: the task's memory.
+      Memory: 512,
       ReadonlyRootFilesystem: true,
       User: '1000:1000',
       LogConfiguration: {
@@ -57,6 +59,14 @@ describe('TaggedImageTaskDefinition defaults', () => {
     });
     expect(task.container.containerName).toBe('app');
     expect(task.defaultContainer).toBe(task.container);
+  });
+
+  test('containerMemoryLimitMiB sets the container hard limit; below 4 MiB is rejected', () => {
+    const s = stack();
+    taskIn(s, { memoryLimitMiB: 1024, containerMemoryLimitMiB: 768 });
+    expect(container(Template.fromStack(s)).Memory).toBe(768);
+    expect(() => taskIn(stack(), { containerMemoryLimitMiB: 3 }))
+      .toThrow('Test/Task: invalid containerMemoryLimitMiB 3: must be an integer >= 4');
   });
 
   test('the log group has a one-year retention, a rotating KMS key, and both are kept on deletion', () => {
