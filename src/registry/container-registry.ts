@@ -1,4 +1,4 @@
-import { Annotations, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -154,6 +154,10 @@ export class ContainerRegistry extends Construct {
   private readonly repositoryNames = new Map<string, SecureRepository>();
   private readonly replicationSources = new Set<string>();
   private readonly pullSources = new Set<string>();
+  /** Prefixes whose template hardens replicated repositories, with the source registry's path. */
+  private readonly replicatedPrefixes = new Map<string, string>();
+  private ownsKey = false;
+  private keyKept = false;
   private policyDocument?: iam.PolicyDocument;
   private replication?: ecr.CfnReplicationConfiguration;
   private role?: iam.Role;
@@ -185,6 +189,7 @@ export class ContainerRegistry extends Construct {
         removalPolicy: this.removalPolicy,
       });
       limitGrantsToAwsServices(this.encryptionKey);
+      this.ownsKey = true;
       baseline = baseline.withOverrides({ encryptionKey: this.encryptionKey });
     } else {
       this.encryptionKey = baseline.encryptionKey;
@@ -249,6 +254,9 @@ export class ContainerRegistry extends Construct {
       ...overrides,
     });
     this.repositoryNames.set(repositoryName, repository);
+    if ((removalPolicy ?? this.removalPolicy) === RemovalPolicy.RETAIN && repository.encryptionKey === this.encryptionKey) {
+      this.keepKey(`the repository ${repository.node.path} is kept on stack deletion (removalPolicy RETAIN)`);
+    }
     return repository;
   }
 
@@ -452,6 +460,13 @@ export class ContainerRegistry extends Construct {
       const { id, ...rest } = options;
       return new RepositoryCreationTemplate(this.group('Template'), id ?? prefix, { registry: this, prefix, ...rest });
     }
+    const replicatedFrom = this.replicatedPrefixes.get(prefix);
+    if (replicatedFrom !== undefined && hasOwnSettings(options)) {
+      fail(where, 'prefix', prefix,
+        `the creation template ${existing.node.path} gives the baseline to the repositories replicated from ${replicatedFrom}; ` +
+        'ECR keeps one template per prefix, so settings of their own here would replace the baseline of the replicated repositories; ' +
+        'use a prefix of its own (for example "sandbox")');
+    }
     existing._addScenarios(where, options.appliedFor);
     if (hasOwnSettings(options)) {
       if (existing._hasOwnSettings) {
@@ -474,6 +489,24 @@ export class ContainerRegistry extends Construct {
         `the registry already has the creation template ${existing.node.path} for this prefix and ECR keeps one template per prefix; use addCreationTemplate() to combine scenarios`);
     }
     this.templates.set(template.prefix, template);
+    // The repositories ECR creates from a template are not CloudFormation resources: stack deletion
+    // never deletes them, so the key that encrypts them must stay too.
+    if (template.baseline.encryptionKey === this.encryptionKey) {
+      this.keepKey(`the creation template ${template.node.path} encrypts with it the repositories ECR creates, which stack deletion never deletes`);
+    }
+  }
+
+  /**
+   * Keeps the registry's own key on stack deletion, whatever the registry's removal policy: no
+   * repository may outlive the key that encrypts its images (they could never be read again).
+   */
+  private keepKey(reason: string): void {
+    if (!this.ownsKey || this.removalPolicy === RemovalPolicy.RETAIN || this.keyKept) return;
+    this.keyKept = true;
+    (this.encryptionKey!.node.defaultChild as CfnResource).applyRemovalPolicy(RemovalPolicy.RETAIN);
+    Annotations.of(this).addWarningV2('cdk-ecr-blueprints:ContainerRegistry.keyKept',
+      `the registry's key is kept on stack deletion although removalPolicy is ${this.removalPolicy}: ${reason}, ` +
+      'and a repository that outlives its key can never be read again');
   }
 
   /**
@@ -494,6 +527,14 @@ export class ContainerRegistry extends Construct {
    * @internal
    */
   public _acceptReplicationFrom(source: ContainerRegistry): void {
+    const existing = this.templates.get(ROOT_PREFIX);
+    if (existing?._hasOwnSettings) {
+      fail(source, 'replication destination', this.node.path,
+        `the destination registry already has the creation template ${existing.node.path} for prefix ROOT with settings of its own ` +
+        `(${existing.baseline.tagMutability} tags, ${existing.baseline.lifecycleRules.length} lifecycle rules); ECR keeps one template per prefix, so the ` +
+        'repositories replicated here would get those settings instead of the baseline; give that template a prefix of its own (for example "sandbox")');
+    }
+    this.replicatedPrefixes.set(ROOT_PREFIX, source.node.path);
     this._templateFor(source, ROOT_PREFIX, { appliedFor: [RepositoryCreationScenario.REPLICATION] });
     const sourceAccount = Stack.of(source).account;
     if (sourceAccount !== Stack.of(this).account) this.allowReplicationFrom(sourceAccount);
