@@ -35,6 +35,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     'aws-cdk@^2.1148.1',
     'fast-check@^4',
     'tsx@^4',
+    // AWS Control Tower proactive controls (cfn-guard rules and a bundled binary that runs offline).
+    '@cdklabs/cdk-validator-cfnguard@0.0.62',
   ],
 
   jestOptions: {

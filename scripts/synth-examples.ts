@@ -9,6 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { nagFindings } from './compliance';
+import { controlTowerFindings } from './control-tower';
 
 interface ExampleModule { buildApp(app?: App): App }
 
@@ -25,6 +26,7 @@ if (names.length === 0) {
 }
 
 let failures = 0;
+let controlFailures = 0;
 for (const name of names) {
   const started = Date.now();
   const outdir = path.join(root, 'cdk.out', name);
@@ -56,10 +58,14 @@ for (const name of names) {
       for (const rule of rules) console.log(`      ${rule.rulePriority}. ${rule.description ?? JSON.stringify(rule.selection)} [${rule.action.type}]`);
     }
     const mine = findings.filter(f => f.stack === stack.stackName);
-    console.log(`    cdk-nag (5 packs): ${mine.length} unacknowledged findings`);
+    const controls = controlTowerFindings([stack.templateFullPath]);
+    console.log(`    cdk-nag (5 packs): ${mine.length} unacknowledged findings; AWS Control Tower proactive controls: ${controls.length} failures`);
     for (const f of mine) console.log(`      ${f.rule} on ${f.resource}`);
+    for (const f of controls) console.log(`      ${f.control} (${f.rule}) on ${f.resource}`);
     failures += mine.length;
+    controlFailures += controls.length;
   }
 }
-console.log(`\n${names.length} examples synthesized into cdk.out/; ${failures} unacknowledged cdk-nag findings`);
-process.exit(failures ? 1 : 0);
+console.log(`\n${names.length} examples synthesized into cdk.out/; ${failures} unacknowledged cdk-nag findings; ` +
+  `${controlFailures} AWS Control Tower proactive control failures`);
+process.exit(failures || controlFailures ? 1 : 0);

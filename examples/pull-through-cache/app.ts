@@ -30,6 +30,14 @@ export class PullThroughCacheStack extends Stack {
       description: 'Encrypts the upstream registry credentials of the pull-through cache rules',
       enableKeyRotation: true,
     });
+    // AWS Control Tower CT.KMS.PR.3: only AWS services create grants on the key (Secrets Manager needs none).
+    credentialsKey.addToResourcePolicy(new iam.PolicyStatement({
+      effect: iam.Effect.DENY,
+      principals: [new iam.AnyPrincipal()],
+      actions: ['kms:CreateGrant'],
+      resources: ['*'],
+      conditions: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+    }));
     const dockerHubCredentials = new secretsmanager.Secret(this, 'DockerHubCredentials', {
       secretName: 'ecr-pullthroughcache/docker-hub',
       description: 'Docker Hub username and access token of the docker-hub pull-through cache rule',

@@ -1,7 +1,9 @@
 // Synthesize: cd examples/secure-repository && npx cdk synth
 //
-// Two hardened repositories: one that lets the `latest` tag move while every release tag stays
-// immutable, and one with lifecycle rules of its own (archive images nobody pulls, expire them later).
+// Two hardened repositories: one with the defaults and a protected production release, and one with
+// lifecycle rules of its own (archive images nobody pulls, expire them later). Both keep every tag
+// immutable: a `mutableTags` exception (for example `latest`) renders IMMUTABLE_WITH_EXCLUSION, which
+// the AWS Control Tower control CT.ECR.PR.3 and Security Hub ECR.2 reject.
 import { App, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { LifecycleRule, SecureRepository } from 'cdk-ecr-blueprints';
@@ -14,7 +16,6 @@ export class SecureRepositoryStack extends Stack {
     // expire after 14 days, the newest 100 tagged images are kept, RETAIN on stack deletion.
     const web = new SecureRepository(this, 'Web', {
       repositoryName: 'storefront/web',
-      mutableTags: ['latest'],
     });
     // The release running in production can never be removed by the lifecycle rules.
     web.protectTag('v2.7.0', 'running in production');

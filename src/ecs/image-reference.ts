@@ -68,8 +68,6 @@ export interface ImageReferenceOptions {
 /** Actions a task's execution role needs to pull an image that is already in a repository. */
 const PULL_ACTIONS = ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'];
 
-/** The extra actions that let a pull import the image from upstream into a new cache repository. */
-const PULL_THROUGH_ACTIONS = ['ecr:BatchImportUpstreamImage', 'ecr:CreateRepository'];
 
 interface ImageReferenceSpec {
   readonly imageUri: string;
@@ -155,7 +153,8 @@ export class ImageReference {
    * The image URI is `<account>.dkr.ecr.<region>.<url suffix>/<prefix>/<upstream repository>` with
    * `:<tag>` or `@<digest>`. Pulling it grants, on that one cached repository, the pull actions plus
    * `ecr:BatchImportUpstreamImage` and `ecr:CreateRepository` (the first pull creates the repository
-   * and imports the image), and `ecr:GetAuthorizationToken`.
+   * and imports the image; `ecr:TagResource` too when the cache's creation template tags the
+   * repositories: the list is the cache's `cachePullActions()`), and `ecr:GetAuthorizationToken`.
    *
    * Tags of upstream registries can be moved by their publishers and the cache follows them, so a
    * tag needs `allowMutableTag: true` (with the template's immutable tags, the cached tag stays on
@@ -254,7 +253,7 @@ export class ImageReference {
   /**
    * Grants what pulling this image needs: `ecr:BatchCheckLayerAvailability`,
    * `ecr:GetDownloadUrlForLayer` and `ecr:BatchGetImage` on the repository (plus
-   * `ecr:BatchImportUpstreamImage` and `ecr:CreateRepository` for a pull-through cache), and
+   * what the cache's `cachePullActions()` lists for a pull-through cache), and
    * `ecr:GetAuthorizationToken` on `*`, the one action ECR offers no resource-level permission for.
    *
    * Pulling an image encrypted with a KMS key needs no KMS permission: ECR decrypts through its grant.
@@ -269,7 +268,8 @@ export class ImageReference {
     } else {
       grant = iam.Grant.addToPrincipal({
         grantee,
-        actions: [...PULL_ACTIONS, ...PULL_THROUGH_ACTIONS],
+        // The cache says what a pull through it needs (the first pull creates and may tag the repository).
+        actions: this.spec.cacheSource ? this.spec.cacheSource.cachePullActions() : PULL_ACTIONS,
         resourceArns: [this.repositoryArn],
       });
       iam.Grant.addToPrincipal({ grantee, actions: ['ecr:GetAuthorizationToken'], resourceArns: ['*'] });

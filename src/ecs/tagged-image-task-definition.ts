@@ -1,4 +1,4 @@
-import { Annotations, Arn, ArnFormat, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,6 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ImageReference } from './image-reference';
 import { checkFargateTaskSize } from '../private/fargate';
+import { limitGrantsToAwsServices } from '../private/kms';
 import { ManagedPolicyRole } from '../private/managed-policy-role';
 import { checkInteger, checkLength, checkPattern, checkUnique, fail, isUnresolved } from '../private/validate';
 
@@ -30,6 +31,15 @@ export interface TaggedImageTaskDefinitionProps {
    * @default 512
    */
   readonly memoryLimitMiB?: number;
+
+  /**
+   * Hard memory limit of the essential container in MiB: the container is stopped when it uses
+   * more. Set on every container because the AWS Control Tower control CT.ECS.PR.7 requires a
+   * container-level memory limit (at least 4 MiB).
+   *
+   * @default - the task's memoryLimitMiB
+   */
+  readonly containerMemoryLimitMiB?: number;
 
   /**
    * The processor architecture the image is built for.
@@ -339,6 +349,7 @@ export class TaggedImageTaskDefinition extends ecs.FargateTaskDefinition {
   private readonly _sidecars: ecs.ContainerDefinition[] = [];
   private readonly ownsTaskRole: boolean;
   private _taskRolePolicy?: iam.ManagedPolicy;
+  private _execPolicy?: iam.ManagedPolicy;
 
   constructor(scope: Construct, id: string, props: TaggedImageTaskDefinitionProps) {
     const cpu = props.cpu ?? 256;
@@ -359,6 +370,7 @@ export class TaggedImageTaskDefinition extends ecs.FargateTaskDefinition {
     this.logStreamPrefix = props.logStreamPrefix ?? 'ecs';
 
     checkFargateTaskSize(this, cpu, memoryLimitMiB);
+    checkInteger(this, 'containerMemoryLimitMiB', props.containerMemoryLimitMiB, { min: 4 });
     checkPattern(this, 'family', props.family, ECS_NAME_PATTERN, ECS_NAME_RULE);
     const containerName = props.containerName ?? 'app';
     const user = props.user ?? '1000:1000';
@@ -385,6 +397,7 @@ export class TaggedImageTaskDefinition extends ecs.FargateTaskDefinition {
         removalPolicy,
       });
       allowCloudWatchLogs(this.logEncryptionKey);
+      if (!props.logEncryptionKey) limitGrantsToAwsServices(this.logEncryptionKey);
       this.logGroup = new logs.LogGroup(this, 'LogGroup', {
         encryptionKey: this.logEncryptionKey,
         retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
@@ -398,6 +411,7 @@ export class TaggedImageTaskDefinition extends ecs.FargateTaskDefinition {
       containerName,
       image: props.image.toContainerImage(),
       essential: true,
+      memoryLimitMiB: props.containerMemoryLimitMiB ?? memoryLimitMiB,
       command: props.command,
       user,
       readonlyRootFilesystem: props.readonlyRootFilesystem ?? true,
@@ -515,6 +529,19 @@ export class TaggedImageTaskDefinition extends ecs.FargateTaskDefinition {
       super.addToTaskRolePolicy(statement);
       return;
     }
+    if (isExecStatement(statement)) {
+      this.execPolicy().addStatements(statement);
+      return;
+    }
+    if (isExecLogStreamStatement(statement)) {
+      // ECS Exec with the DEFAULT logging writes the session to the container's awslogs log group:
+      // that log group, rather than the "*" aws-cdk-lib grants.
+      this.execPolicy().addStatements(new iam.PolicyStatement({
+        actions: statement.actions,
+        resources: [this.logGroup.logGroupArn],
+      }));
+      return;
+    }
     if (!this._taskRolePolicy) {
       this._taskRolePolicy = new iam.ManagedPolicy(this, 'TaskRolePolicy', {
         description: `Permissions of the task role of ${this.node.path}`,
@@ -523,6 +550,64 @@ export class TaggedImageTaskDefinition extends ecs.FargateTaskDefinition {
     }
     this._taskRolePolicy.addStatements(statement);
   }
+
+  /**
+   * The customer-managed policy of the task role that holds only what ECS Exec needs: the Session
+   * Manager channel actions (`ssmmessages:CreateControlChannel`, `CreateDataChannel`,
+   * `OpenControlChannel`, `OpenDataChannel`) and `logs:DescribeLogGroups` on `*`, for which AWS
+   * offers no resource-level permission, and the session log stream actions on the task's log group.
+   * Created when a service enables ECS Exec; the cdk-nag `AwsSolutions-IAM5[Resource::*]`
+   * finding is acknowledged on this policy only.
+   */
+  public get execCommandPolicy(): iam.ManagedPolicy | undefined {
+    return this._execPolicy;
+  }
+
+  private execPolicy(): iam.ManagedPolicy {
+    if (!this._execPolicy) {
+      this._execPolicy = new iam.ManagedPolicy(this, 'ExecCommandPolicy', {
+        description: `ECS Exec (Session Manager channels) for the task role of ${this.node.path}; the actions have no resource-level permission`,
+      });
+      this.taskRole.addManagedPolicy(this._execPolicy);
+      Validations.of(this._execPolicy).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'ECS Exec needs ssmmessages:CreateControlChannel, CreateDataChannel, OpenControlChannel and OpenDataChannel ' +
+          '(and logs:DescribeLogGroups to log sessions) in the task role (Amazon ECS developer guide, "Monitor Amazon ECS containers ' +
+          'with ECS Exec", IAM permissions required for ECS Exec); the Service Authorization Reference lists no resource type for them, ' +
+          'so "*" is the only resource; this policy holds nothing else but the log stream actions on the task\'s own log group',
+      });
+    }
+    return this._execPolicy;
+  }
+}
+
+/**
+ * What ECS Exec needs that AWS offers no resource-level permission for, so only on `*`: the Session
+ * Manager channels, and listing the log groups when the session is logged.
+ */
+const EXEC_ACTIONS = [
+  'ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel',
+  'logs:DescribeLogGroups',
+];
+/** What ECS Exec needs to log a session into a log group. */
+const EXEC_LOG_STREAM_ACTIONS = ['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'];
+
+/** The statement aws-cdk-lib adds for ECS Exec session logging, on `*`. */
+function isExecLogStreamStatement(statement: iam.PolicyStatement): boolean {
+  return statement.effect === iam.Effect.ALLOW
+    && statement.actions.length === EXEC_LOG_STREAM_ACTIONS.length && statement.actions.every(a => EXEC_LOG_STREAM_ACTIONS.includes(a))
+    && statement.resources.length === 1 && statement.resources[0] === '*'
+    && statement.notActions.length === 0 && statement.notResources.length === 0 && !statement.hasPrincipal
+    && Object.keys(statement.conditions ?? {}).length === 0;
+}
+
+/** The statement ECS Exec (`enableExecuteCommand` on a service) adds to the task role. */
+function isExecStatement(statement: iam.PolicyStatement): boolean {
+  return statement.effect === iam.Effect.ALLOW
+    && statement.actions.length > 0 && statement.actions.every(a => EXEC_ACTIONS.includes(a))
+    && statement.resources.length === 1 && statement.resources[0] === '*'
+    && statement.notActions.length === 0 && statement.notResources.length === 0 && !statement.hasPrincipal
+    && Object.keys(statement.conditions ?? {}).length === 0;
 }
 
 /** ECS accepts a container memory limit of at least 6 MiB. */

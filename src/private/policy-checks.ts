@@ -1,56 +1,39 @@
-import { Stack } from 'aws-cdk-lib';
+import { Annotations, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { IConstruct } from 'constructs';
 import { message } from './validate';
-
-/** A statement of a resolved policy document. */
-interface ResolvedStatement {
-  readonly Principal?: any;
-  readonly NotPrincipal?: any;
-  readonly Condition?: Record<string, any>;
-  readonly Resource?: any;
-  readonly Action?: string | string[];
-}
 
 /** True when the value holds CloudFormation intrinsics (the policy text is only known at deploy time). */
 export function hasIntrinsics(resolved: unknown): boolean {
   return /"(Ref|Fn::[A-Za-z]+)"\s*:/.test(JSON.stringify(resolved ?? null));
 }
 
-/** The statements of a policy document, resolved in the scope's stack. */
-export function resolvedStatements(scope: IConstruct, document: iam.PolicyDocument): ResolvedStatement[] {
-  const json = Stack.of(scope).resolve(document.toJSON()) as { Statement?: ResolvedStatement[] } | undefined;
-  return json?.Statement ?? [];
+/** A policy document resolved in the scope's stack: plain JSON, tokens as CloudFormation intrinsics. */
+export function resolvedPolicy(scope: IConstruct, document: iam.PolicyDocument): unknown {
+  return Stack.of(scope).resolve(document.toJSON()) ?? {};
 }
 
-/** Whether a statement's principal is `*` (alone or among AWS principals). */
-export function isWildcardPrincipal(statement: ResolvedStatement): boolean {
-  const p = statement.Principal;
-  return p === '*' || p?.AWS === '*' || (Array.isArray(p?.AWS) && p.AWS.includes('*'));
-}
-
-/** Whether a statement is bounded to an AWS Organization by `aws:PrincipalOrgID`. */
-export function isOrganizationBound(statement: ResolvedStatement): boolean {
-  return Object.values(statement.Condition ?? {}).some((c: any) => c && typeof c === 'object' && 'aws:PrincipalOrgID' in c);
+/** A finding of a policy rule (the shape of `src/rules/resource-policy.ts`, without importing the layer above). */
+export interface PolicyFindingLike {
+  readonly level: string;
+  readonly property: string;
+  readonly value: unknown;
+  readonly rule: string;
+  readonly sid?: string;
 }
 
 /**
- * Checks a repository policy (the kind that creation templates attach to the repositories they
- * create): statements name principals, a `*` principal only with `aws:PrincipalOrgID`, no resources.
+ * Turns policy findings into validation errors (`<path>: invalid <property> <value>: <rule>`) and
+ * warnings (an annotation per finding, for the bounds that cannot be decided at synth).
  */
-export function checkRepositoryPolicy(scope: IConstruct, property: string, document: iam.PolicyDocument): string[] {
+export function reportPolicyFindings(scope: IConstruct, property: string, findings: readonly PolicyFindingLike[]): string[] {
   const errors: string[] = [];
-  for (const statement of resolvedStatements(scope, document)) {
-    if (statement.Principal === undefined && statement.NotPrincipal === undefined) {
-      errors.push(message(scope, `${property} principal`, undefined, 'repository policy statements must name their principals'));
-    }
-    if (isWildcardPrincipal(statement) && !isOrganizationBound(statement)) {
-      errors.push(message(scope, `${property} principal`, statement.Principal,
-        'a * principal is only accepted with an aws:PrincipalOrgID condition; name the accounts or roles instead'));
-    }
-    if (statement.Resource !== undefined) {
-      errors.push(message(scope, `${property} resource`, statement.Resource,
-        'repository policy statements apply to the repository itself and cannot name resources'));
+  for (const f of findings) {
+    const where = `${property} ${f.property}${f.sid ? ` (statement ${f.sid})` : ''}`;
+    if (f.level === 'error') {
+      errors.push(message(scope, where, f.value, f.rule));
+    } else {
+      Annotations.of(scope).addWarningV2('cdk-ecr-blueprints:policyUndecided', message(scope, where, f.value, f.rule).replace(': invalid ', ': cannot check '));
     }
   }
   return errors;

@@ -2,7 +2,7 @@ import { Annotations, ArnFormat, Lazy, RemovalPolicy, Resource, Stack, Tags } fr
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { isOrganizationBound, isWildcardPrincipal, resolvedStatements } from '../private/policy-checks';
+import { resolvedPolicy } from '../private/policy-checks';
 import {
   ECR_PUBLIC_REGION,
   GALLERY_ARCHITECTURES,
@@ -243,16 +243,17 @@ export class PublicRepository extends Resource {
   private validatePolicy(): string[] {
     if (!this.policyDocument) return [];
     const errors: string[] = [];
-    for (const statement of resolvedStatements(this, this.policyDocument)) {
+    const resolved = resolvedPolicy(this, this.policyDocument) as { Statement?: PublicPolicyStatement[] };
+    for (const statement of resolved.Statement ?? []) {
       if (statement.Principal === undefined && statement.NotPrincipal === undefined) {
         errors.push(message(this, 'repository policy principal', undefined, 'repository policy statements must name their principals'));
       }
-      if (isWildcardPrincipal(statement) || statement.NotPrincipal !== undefined) {
+      if (namesEveryone(statement.Principal) || statement.NotPrincipal !== undefined) {
         errors.push(message(this, 'repository policy principal', statement.Principal ?? statement.NotPrincipal,
           'public repositories take named principals only: pulls are public already, so a * principal or NotPrincipal ' +
-          `${isOrganizationBound(statement) ? '(even bound to an organization) ' : ''}can only open writes to more principals`));
+          '(even bound to an organization by a condition) can only open writes to more principals'));
       }
-      for (const action of ([] as unknown[]).concat(statement.Action ?? [], (statement as { NotAction?: unknown }).NotAction ?? [])) {
+      for (const action of ([] as unknown[]).concat(statement.Action ?? [], statement.NotAction ?? [])) {
         if (typeof action === 'string' && !action.startsWith('ecr-public:')) {
           errors.push(message(this, 'repository policy action', action, 'public repository policies only take ecr-public: actions'));
         }
@@ -260,6 +261,21 @@ export class PublicRepository extends Resource {
     }
     return errors;
   }
+}
+
+/** A statement of a resolved public repository policy. */
+interface PublicPolicyStatement {
+  readonly Principal?: unknown;
+  readonly NotPrincipal?: unknown;
+  readonly Action?: unknown;
+  readonly NotAction?: unknown;
+}
+
+/** Whether a principal element is `*`, alone or among the AWS principals. */
+function namesEveryone(principal: unknown): boolean {
+  if (principal === '*') return true;
+  const aws = (principal as { AWS?: unknown } | undefined)?.AWS;
+  return aws === '*' || (Array.isArray(aws) && aws.includes('*'));
 }
 
 function checkRegion(repository: PublicRepository): void {

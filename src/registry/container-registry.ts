@@ -1,4 +1,4 @@
-import { Annotations, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Lazy, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -13,8 +13,9 @@ import { SigningConfiguration, SigningRuleOptions } from './signing-configuratio
 import { UpstreamRegistry } from './upstream-registry';
 import { DeployedImagePhase, onDeployedImages } from '../private/deployed-images';
 import { ACCOUNT_PATTERN, ACCOUNT_RULE, REGION_PATTERN, REGION_RULE, REPOSITORY_NAME_PATTERN, REPOSITORY_NAME_RULE } from '../private/ecr-rules';
+import { limitGrantsToAwsServices } from '../private/kms';
 import { acknowledgeWildcardResource } from '../private/nag';
-import { hasIntrinsics, isOrganizationBound, isWildcardPrincipal, resolvedStatements } from '../private/policy-checks';
+import { hasIntrinsics, reportPolicyFindings, resolvedPolicy } from '../private/policy-checks';
 import {
   baselineOverrides,
   hasOwnSettings,
@@ -32,6 +33,7 @@ import {
 import { checkCount, checkLength, checkPattern, checkUnique, fail, isUnresolved, message, show } from '../private/validate';
 import { RepositoryBaseline, RepositoryBaselineProps } from '../repository/repository-baseline';
 import { SecureRepository } from '../repository/secure-repository';
+import { checkResourcePolicy, ResourcePolicyKind } from '../rules/resource-policy';
 
 /**
  * Properties of a `ContainerRegistry`. The baseline fields given here override the ones of `baseline`.
@@ -167,6 +169,10 @@ export class ContainerRegistry extends Construct {
   private readonly sourceRegistries: ContainerRegistry[] = [];
   private readonly unmanagedDestinations: string[] = [];
   private readonly pullSources = new Set<string>();
+  /** Prefixes whose template hardens replicated repositories, with the source registry's path. */
+  private readonly replicatedPrefixes = new Map<string, string>();
+  private ownsKey = false;
+  private keyKept = false;
   private policyDocument?: iam.PolicyDocument;
   private replication?: ecr.CfnReplicationConfiguration;
   private role?: iam.Role;
@@ -198,6 +204,8 @@ export class ContainerRegistry extends Construct {
         enableKeyRotation: true,
         removalPolicy: this.removalPolicy,
       });
+      limitGrantsToAwsServices(this.encryptionKey);
+      this.ownsKey = true;
       baseline = baseline.withOverrides({ encryptionKey: this.encryptionKey });
     } else {
       this.encryptionKey = baseline.encryptionKey;
@@ -297,6 +305,9 @@ export class ContainerRegistry extends Construct {
       ...overrides,
     });
     this.repositoryNames.set(repositoryName, repository);
+    if ((removalPolicy ?? this.removalPolicy) === RemovalPolicy.RETAIN && repository.encryptionKey === this.encryptionKey) {
+      this.keepKey(`the repository ${repository.node.path} is kept on stack deletion (removalPolicy RETAIN)`);
+    }
     return repository;
   }
 
@@ -426,7 +437,7 @@ export class ContainerRegistry extends Construct {
 
   /**
    * Adds a statement to the registry policy (`AWS::ECR::RegistryPolicy`). Statements name their
-   * principals (a `*` principal only with `aws:PrincipalOrgID`), use `ecr:` actions and name
+   * principals (a `*` principal only with a condition that bounds it to named organizations or accounts), use `ecr:` actions and name
    * repositories of this registry.
    */
   public addToRegistryPolicy(statement: iam.PolicyStatement): iam.AddToResourcePolicyResult {
@@ -501,6 +512,13 @@ export class ContainerRegistry extends Construct {
       const { id, ...rest } = options;
       return new RepositoryCreationTemplate(this.group('Template'), id ?? prefix, { registry: this, prefix, ...rest });
     }
+    const replicatedFrom = this.replicatedPrefixes.get(prefix);
+    if (replicatedFrom !== undefined && hasOwnSettings(options)) {
+      fail(where, 'prefix', prefix,
+        `the creation template ${existing.node.path} gives the baseline to the repositories replicated from ${replicatedFrom}; ` +
+        'ECR keeps one template per prefix, so settings of their own here would replace the baseline of the replicated repositories; ' +
+        'use a prefix of its own (for example "sandbox")');
+    }
     existing._addScenarios(where, options.appliedFor);
     if (hasOwnSettings(options)) {
       if (existing._hasOwnSettings) {
@@ -523,6 +541,24 @@ export class ContainerRegistry extends Construct {
         `the registry already has the creation template ${existing.node.path} for this prefix and ECR keeps one template per prefix; use addCreationTemplate() to combine scenarios`);
     }
     this.templates.set(template.prefix, template);
+    // The repositories ECR creates from a template are not CloudFormation resources: stack deletion
+    // never deletes them, so the key that encrypts them must stay too.
+    if (template.baseline.encryptionKey === this.encryptionKey) {
+      this.keepKey(`the creation template ${template.node.path} encrypts with it the repositories ECR creates, which stack deletion never deletes`);
+    }
+  }
+
+  /**
+   * Keeps the registry's own key on stack deletion, whatever the registry's removal policy: no
+   * repository may outlive the key that encrypts its images (they could never be read again).
+   */
+  private keepKey(reason: string): void {
+    if (!this.ownsKey || this.removalPolicy === RemovalPolicy.RETAIN || this.keyKept) return;
+    this.keyKept = true;
+    (this.encryptionKey!.node.defaultChild as CfnResource).applyRemovalPolicy(RemovalPolicy.RETAIN);
+    Annotations.of(this).addWarningV2('cdk-ecr-blueprints:ContainerRegistry.keyKept',
+      `the registry's key is kept on stack deletion although removalPolicy is ${this.removalPolicy}: ${reason}, ` +
+      'and a repository that outlives its key can never be read again');
   }
 
   /**
@@ -544,6 +580,14 @@ export class ContainerRegistry extends Construct {
    */
   public _acceptReplicationFrom(source: ContainerRegistry): void {
     this.sourceRegistries.push(source);
+    const existing = this.templates.get(ROOT_PREFIX);
+    if (existing?._hasOwnSettings) {
+      fail(source, 'replication destination', this.node.path,
+        `the destination registry already has the creation template ${existing.node.path} for prefix ROOT with settings of its own ` +
+        `(${existing.baseline.tagMutability} tags, ${existing.baseline.lifecycleRules.length} lifecycle rules); ECR keeps one template per prefix, so the ` +
+        'repositories replicated here would get those settings instead of the baseline; give that template a prefix of its own (for example "sandbox")');
+    }
+    this.replicatedPrefixes.set(ROOT_PREFIX, source.node.path);
     this._templateFor(source, ROOT_PREFIX, { appliedFor: [RepositoryCreationScenario.REPLICATION] });
     const sourceAccount = Stack.of(source).account;
     if (sourceAccount !== Stack.of(this).account) this.allowReplicationFrom(sourceAccount);
@@ -644,36 +688,14 @@ export class ContainerRegistry extends Construct {
 
   private validatePolicy(): string[] {
     if (!this.policyDocument) return [];
-    const errors: string[] = [];
     const stack = Stack.of(this);
-    for (const statement of resolvedStatements(this, this.policyDocument)) {
-      if (statement.Principal === undefined && statement.NotPrincipal === undefined) {
-        errors.push(message(this, 'registry policy principal', undefined, 'registry policy statements must name their principals'));
-      }
-      if (isWildcardPrincipal(statement) && !isOrganizationBound(statement)) {
-        errors.push(message(this, 'registry policy principal', statement.Principal,
-          'a * principal is only accepted with an aws:PrincipalOrgID condition; name the accounts instead'));
-      }
-      for (const action of ([] as string[]).concat(statement.Action ?? [])) {
-        if (typeof action === 'string' && !action.startsWith('ecr:')) {
-          errors.push(message(this, 'registry policy action', action, 'registry policies only take ecr: actions'));
-        }
-      }
-      if (statement.Resource === undefined) {
-        errors.push(message(this, 'registry policy resource', undefined, 'registry policy statements must name the repositories they apply to (arn:<partition>:ecr:<region>:<account>:repository/...)'));
-      }
-      for (const resource of ([] as unknown[]).concat(statement.Resource ?? [])) {
-        if (typeof resource !== 'string') continue;
-        const match = /^arn:[a-z-]+:ecr:([^:]*):([^:]*):repository\/.+$/.exec(resource);
-        const otherRegion = match && !isUnresolved(stack.region) && match[1] !== stack.region;
-        const otherAccount = match && !isUnresolved(stack.account) && match[2] !== stack.account;
-        const foreign = otherRegion || otherAccount;
-        if (!match || foreign) {
-          errors.push(message(this, 'registry policy resource', resource,
-            `registry policy statements can only name repositories of this registry (arn:<partition>:ecr:${stack.region}:${stack.account}:repository/...)`));
-        }
-      }
-    }
+    const findings = checkResourcePolicy(resolvedPolicy(this, this.policyDocument), {
+      kind: ResourcePolicyKind.REGISTRY,
+      subject: `the repositories of the registry ${this.node.path}`,
+      registryAccount: isUnresolved(stack.account) ? undefined : stack.account,
+      registryRegion: isUnresolved(stack.region) ? undefined : stack.region,
+    });
+    const errors = reportPolicyFindings(this, 'registry policy', findings);
     const resolved = stack.resolve(this.policyDocument.toJSON());
     const text = JSON.stringify(resolved);
     if (!hasIntrinsics(resolved) && text.length > MAX_REGISTRY_POLICY_CHARS) {

@@ -1,4 +1,4 @@
-import { Annotations, Stack } from 'aws-cdk-lib';
+import { Annotations, Stack, Validations } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -7,6 +7,7 @@ import type { ContainerRegistry } from './container-registry';
 import { RepositoryCreationScenario, RepositoryCreationTemplate } from './repository-creation-template';
 import { UpstreamRegistry } from './upstream-registry';
 import { ACCOUNT_PATTERN, ACCOUNT_RULE, REGION_PATTERN, REGION_RULE, REPOSITORY_NAME_PATTERN, REPOSITORY_NAME_RULE } from '../private/ecr-rules';
+import { acknowledgeWildcardResource } from '../private/nag';
 import {
   AZURE_REGISTRY_NAME_PATTERN,
   AZURE_REGISTRY_NAME_RULE,
@@ -72,6 +73,14 @@ export interface IPullThroughCacheSource extends IConstruct {
    * @param upstreamRepository the repository as the upstream registry names it
    */
   repositoryNameFor(upstreamRepository: string): string;
+
+  /**
+   * The actions a pull through the cache needs on the cached repository: the pull actions, and what
+   * the first pull does (create the repository, import the image, tag the repository when the
+   * creation template has tags). The one list both `grantPull` of the rule and
+   * `ImageReference.fromPullThroughCache` grant.
+   */
+  cachePullActions(): string[];
 }
 
 export class PullThroughCacheRule extends Construct implements IPullThroughCacheSource {
@@ -177,17 +186,26 @@ export class PullThroughCacheRule extends Construct implements IPullThroughCache
    * plus `ecr:GetAuthorizationToken`, which AWS only grants on `*`.
    */
   public grantPull(grantee: iam.IGrantable): iam.Grant {
-    const actions = [
-      'ecr:BatchImportUpstreamImage',
-      'ecr:CreateRepository',
-      'ecr:BatchGetImage',
-      'ecr:GetDownloadUrlForLayer',
-      'ecr:BatchCheckLayerAvailability',
-    ];
-    if (Object.keys(this.template.resourceTags).length) actions.push('ecr:TagResource');
-    const cache = iam.Grant.addToPrincipal({ grantee, actions, resourceArns: [this.cachedRepositoriesArn] });
+    const cache = iam.Grant.addToPrincipal({ grantee, actions: this.cachePullActions(), resourceArns: [this.cachedRepositoriesArn] });
     const token = iam.Grant.addToPrincipal({ grantee, actions: ['ecr:GetAuthorizationToken'], resourceArns: ['*'] });
     return cache.combine(token);
+  }
+
+  /**
+   * The actions a pull through this cache needs on a cached repository: `ecr:BatchImportUpstreamImage`
+   * and `ecr:CreateRepository` (the first pull creates the repository and imports the image), the
+   * pull actions, and `ecr:TagResource` when the creation template tags the repositories it creates.
+   */
+  public cachePullActions(): string[] {
+    const actions = [
+      'ecr:BatchCheckLayerAvailability',
+      'ecr:GetDownloadUrlForLayer',
+      'ecr:BatchGetImage',
+      'ecr:BatchImportUpstreamImage',
+      'ecr:CreateRepository',
+    ];
+    if (Object.keys(this.template.resourceTags).length) actions.push('ecr:TagResource');
+    return actions;
   }
 
   private ecrUpstreamEnv(): { account: string; region: string } {
@@ -241,16 +259,19 @@ export class PullThroughCacheRule extends Construct implements IPullThroughCache
       resourceName: prefixResource(this.upstream.upstreamRepositoryPrefix ?? ROOT_PREFIX),
     });
     const cacheRepositories = this.registry.repositoryArnForPrefix(this.ecrRepositoryPrefix);
-    // A customer-managed policy rather than the role's default (inline) policy, which the
-    // compliance packs flag; the role lists it, so that the role goes first on stack deletion.
+    // Customer-managed policies rather than the role's default (inline) policy, which the
+    // compliance packs flag; the role lists them, so that the role goes first on stack deletion.
     const policy = new iam.ManagedPolicy(this, 'RolePolicy', {
       description: `Permissions ECR needs to cache ${account}/${region} images in ${this.node.path}`,
       statements: [
         new iam.PolicyStatement({
-          sid: 'ReadUpstreamAndFillCache',
+          sid: 'ReadUpstream',
+          actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+          resources: [upstreamRepositories],
+        }),
+        new iam.PolicyStatement({
+          sid: 'FillCache',
           actions: [
-            'ecr:BatchGetImage',
-            'ecr:GetDownloadUrlForLayer',
             'ecr:BatchImportUpstreamImage',
             'ecr:GetImageCopyStatus',
             'ecr:InitiateLayerUpload',
@@ -258,19 +279,30 @@ export class PullThroughCacheRule extends Construct implements IPullThroughCache
             'ecr:CompleteLayerUpload',
             'ecr:PutImage',
           ],
-          resources: [upstreamRepositories, cacheRepositories],
-        }),
-        new iam.PolicyStatement({
-          sid: 'AuthenticateToEcr',
-          actions: ['ecr:GetAuthorizationToken'],
-          resources: ['*'],
+          resources: [cacheRepositories],
         }),
       ],
+    });
+    acknowledgeWildcardResource(policy, upstreamRepositories,
+      `the cache reads whichever upstream repository under "${this.upstream.upstreamRepositoryPrefix ?? ROOT_PREFIX}" a puller asks for; ` +
+      'the prefix wildcard is the narrowest resource that covers them, and the role only reads there');
+    acknowledgeWildcardResource(policy, cacheRepositories,
+      `ECR creates the cached repositories under "${this.ecrRepositoryPrefix}" with names chosen at the first pull; ` +
+      'the prefix wildcard is the narrowest resource that covers them');
+    // ecr:GetAuthorizationToken has no resource-level permission (Service Authorization Reference,
+    // Amazon ECR): alone in a policy of its own, acknowledged there and nowhere else.
+    const authorization = new iam.ManagedPolicy(this, 'RoleAuthorizationPolicy', {
+      description: `ecr:GetAuthorizationToken for the role of ${this.node.path} (the action has no resource-level permission)`,
+      statements: [new iam.PolicyStatement({ sid: 'AuthenticateToEcr', actions: ['ecr:GetAuthorizationToken'], resources: ['*'] })],
+    });
+    Validations.of(authorization).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'ecr:GetAuthorizationToken has no resource-level permission (Service Authorization Reference, Amazon ECR); it is the only action of this policy',
     });
     return new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('pullthroughcache.ecr.amazonaws.com'),
       description: `Lets ECR pull through cache ${this.node.path} read ${account}/${region} and fill the cache`,
-      managedPolicies: [policy],
+      managedPolicies: [policy, authorization],
     });
   }
 

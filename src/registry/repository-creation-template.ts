@@ -1,4 +1,4 @@
-import { CfnResource, CfnTag, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { Annotations, CfnResource, CfnTag, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
@@ -7,7 +7,7 @@ import { LifecyclePolicy } from '../lifecycle/lifecycle-policy';
 import { TagStatus } from '../lifecycle/lifecycle-rule';
 import { DeployedImage, DeployedImagePhase, hasConcreteName, isDigestAllowed, onDeployedImages, sameEnvironment } from '../private/deployed-images';
 import { flattenTokenString, hasPlaceholder } from '../private/image-uri';
-import { checkRepositoryPolicy, hasIntrinsics } from '../private/policy-checks';
+import { hasIntrinsics, reportPolicyFindings, resolvedPolicy } from '../private/policy-checks';
 import {
   baselineOverrides,
   hasOwnSettings,
@@ -22,6 +22,7 @@ import {
 import { checkCount, checkLength, checkPattern, checkUnique, fail, isUnresolved, message } from '../private/validate';
 import { RepositoryBaseline, RepositoryBaselineProps } from '../repository/repository-baseline';
 import { SecureRepository } from '../repository/secure-repository';
+import { checkResourcePolicy, ResourcePolicyKind } from '../rules/resource-policy';
 
 /** The ways ECR creates repositories on its own, which a creation template can apply to. */
 export enum RepositoryCreationScenario {
@@ -47,7 +48,8 @@ export interface RepositoryCreationTemplateOptions extends RepositoryBaselinePro
 
   /**
    * Repository policy given to every repository the template creates. Statements must name their
-   * principals, cannot name resources, and a `*` principal needs an `aws:PrincipalOrgID` condition.
+   * principals, cannot name resources, and a `*` principal needs a condition that bounds it to named
+   * organizations or accounts (`StringEquals` on `aws:PrincipalOrgID`, for example).
    *
    * @default - no repository policy
    */
@@ -340,6 +342,11 @@ export class RepositoryCreationTemplate extends Construct {
 
   private validateTemplate(): string[] {
     const errors: string[] = [];
+    const mutability = this.baseline._tagMutabilityWarning();
+    if (mutability) {
+      Annotations.of(this).addWarningV2('cdk-ecr-blueprints:tagMutabilityControls',
+        `${mutability}, and ECR applies this template to the repositories it creates`);
+    }
     if (this.baseline.lifecycleRules.length) {
       const lifecycle = this.lifecyclePolicy();
       errors.push(...lifecycle.validate(this.node.path));
@@ -356,7 +363,10 @@ export class RepositoryCreationTemplate extends Construct {
     }
     const policy = this.settings.repositoryPolicy;
     if (policy) {
-      errors.push(...checkRepositoryPolicy(this, 'repositoryPolicy', policy));
+      errors.push(...reportPolicyFindings(this, 'repositoryPolicy', checkResourcePolicy(resolvedPolicy(this, policy), {
+        kind: ResourcePolicyKind.REPOSITORY,
+        subject: `the repositories created by the template for prefix ${this.prefix}`,
+      })));
       const resolved = Stack.of(this).resolve(policy.toJSON());
       const text = JSON.stringify(resolved);
       if (!hasIntrinsics(resolved) && text.length > MAX_TEMPLATE_REPOSITORY_POLICY_CHARS) {

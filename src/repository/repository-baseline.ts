@@ -155,6 +155,18 @@ export class RepositoryBaseline {
     return this.immutableTagPatterns.length ? ecr.TagMutability.MUTABLE_WITH_EXCLUSION : ecr.TagMutability.MUTABLE;
   }
 
+  /**
+   * The warning for a tag mutability that compliance controls reject, or undefined for IMMUTABLE.
+   * @internal
+   */
+  public _tagMutabilityWarning(): string | undefined {
+    const mode = this.tagMutability;
+    if (mode === ecr.TagMutability.IMMUTABLE) return undefined;
+    return `tag mutability ${mode}${this.mutableTags.length ? ` (mutable: ${this.mutableTags.join(', ')})` : ''} fails the AWS Control Tower control ` +
+      'CT.ECR.PR.3, AWS Security Hub ECR.2 and the AWS Config rule ecr-private-tag-immutability-enabled, which accept only IMMUTABLE ' +
+      '(they treat IMMUTABLE_WITH_EXCLUSION as mutable); in an account governed by these controls the deployment is refused';
+  }
+
   /** True when the encryption uses a KMS key (customer-managed or the AWS-managed `aws/ecr` key). */
   public get usesKms(): boolean {
     return this.encryption !== ecr.RepositoryEncryption.AES_256;

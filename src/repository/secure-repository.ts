@@ -1,4 +1,4 @@
-import { Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Lazy, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -15,7 +15,10 @@ import {
   REPOSITORY_NAME_RULE,
 } from '../private/ecr-rules';
 import { flattenTokenString, hasPlaceholder } from '../private/image-uri';
+import { limitGrantsToAwsServices } from '../private/kms';
+import { reportPolicyFindings, resolvedPolicy } from '../private/policy-checks';
 import { checkCount, checkLength, checkPattern, fail, isUnresolved, message } from '../private/validate';
+import { checkResourcePolicy, ResourcePolicyKind } from '../rules/resource-policy';
 
 /**
  * Properties of a `SecureRepository`. The baseline fields given here override the ones of `baseline`.
@@ -133,9 +136,12 @@ export class SecureRepository extends ecr.RepositoryBase {
         enableKeyRotation: true,
         removalPolicy: removal,
       });
+      if (!this.baseline.encryptionKey) limitGrantsToAwsServices(this.encryptionKey);
     }
 
     this.lifecyclePolicy = this.baseline.lifecyclePolicy();
+    const mutability = this.baseline._tagMutabilityWarning();
+    if (mutability) Annotations.of(this).addWarningV2('cdk-ecr-blueprints:tagMutabilityControls', mutability);
     for (const tag of retainTags ?? []) this.protectTag(tag, 'retained release');
 
     this.resource = new ecr.CfnRepository(this, 'Resource', {
@@ -286,8 +292,10 @@ export class SecureRepository extends ecr.RepositoryBase {
   }
 
   /**
-   * Adds a statement to the repository policy. Statements must name principals, and a `*`
-   * principal is only accepted with an `aws:PrincipalOrgID` condition.
+   * Adds a statement to the repository policy. Statements must name principals, and an Allow with
+   * a `*` principal (or `NotPrincipal`) is only accepted with a condition that bounds the principals
+   * to named organizations or accounts (`StringEquals` on `aws:PrincipalOrgID`,
+   * `aws:PrincipalAccount` or `aws:PrincipalOrgPaths` with concrete values).
    */
   public addToResourcePolicy(statement: iam.PolicyStatement): iam.AddToResourcePolicyResult {
     if (!this.policyDocument) this.policyDocument = new iam.PolicyDocument();
@@ -317,7 +325,16 @@ export class SecureRepository extends ecr.RepositoryBase {
   public grantPullToOrganization(organizationId: string): iam.Grant {
     checkPattern(this, 'organizationId', organizationId, ORGANIZATION_PATTERN,
       'organization ids are "o-" followed by 10-32 lowercase letters or digits');
-    return this.grantPull(new iam.OrganizationPrincipal(organizationId));
+    const grant = this.grantPull(new iam.OrganizationPrincipal(organizationId));
+    // cdk-nag AwsSolutions-ECR1 flags every "*" principal, whatever the condition; this one is
+    // bounded by aws:PrincipalOrgID (checked by the resource-policy rule), so it is acknowledged on
+    // this repository only, with the organization named.
+    Validations.of(this.resource).acknowledge({
+      id: 'AwsSolutions-ECR1',
+      reason: `the repository policy's only "*" principal is bounded by StringEquals aws:PrincipalOrgID ${organizationId} ` +
+        '(grantPullToOrganization): only principals of that organization can pull',
+    });
+    return grant;
   }
 
   private validateLifecycle(): string[] {
@@ -336,21 +353,9 @@ export class SecureRepository extends ecr.RepositoryBase {
 
   private validatePolicy(): string[] {
     if (!this.policyDocument) return [];
-    const errors: string[] = [];
-    const json = Stack.of(this).resolve(this.policyDocument.toJSON()) as { Statement?: any[] } | undefined;
-    for (const statement of json?.Statement ?? []) {
-      const principal = statement.Principal;
-      const wildcard = principal === '*' || principal?.AWS === '*' || (Array.isArray(principal?.AWS) && principal.AWS.includes('*'));
-      const orgBound = Object.values(statement.Condition ?? {}).some((c: any) => c && typeof c === 'object' && 'aws:PrincipalOrgID' in c);
-      if (wildcard && !orgBound) {
-        errors.push(message(this, 'repository policy principal', principal,
-          'a * principal is only accepted with an aws:PrincipalOrgID condition; name the accounts or roles instead'));
-      }
-      if (statement.Resource !== undefined) {
-        errors.push(message(this, 'repository policy resource', statement.Resource,
-          'repository policy statements apply to the repository itself and cannot name resources'));
-      }
-    }
-    return errors;
+    const name = this.physicalName && !Token.isUnresolved(this.physicalName) ? this.physicalName : `the repository ${this.node.path}`;
+    const findings = checkResourcePolicy(resolvedPolicy(this, this.policyDocument), { kind: ResourcePolicyKind.REPOSITORY, subject: name });
+    return reportPolicyFindings(this, 'repository policy', findings);
   }
+
 }

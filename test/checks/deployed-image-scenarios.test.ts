@@ -185,6 +185,7 @@ describe('4. pull-through caches', () => {
     const source = new (class extends Construct implements lib.IPullThroughCacheSource {
       public readonly ecrRepositoryPrefix = 'quay';
       public repositoryNameFor(upstream: string) { return `quay/${upstream}`; }
+      public cachePullActions() { return ['ecr:BatchGetImage', 'ecr:BatchImportUpstreamImage', 'ecr:CreateRepository']; }
     })(stack, 'Quay');
     new TaggedImageTaskDefinition(stack, 'Task', { image: ImageReference.fromPullThroughCache(source, 'prometheus/prometheus', { digest: DIGEST }) });
     Annotations.fromStack(stack).hasWarning('/Platform/Task', Match.stringLikeRegexp(

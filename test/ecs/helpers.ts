@@ -27,6 +27,10 @@ export class FakeCacheRule extends Construct implements IPullThroughCacheSource 
   public repositoryNameFor(upstreamRepository: string): string {
     return this.ecrRepositoryPrefix === 'ROOT' ? upstreamRepository : `${this.ecrRepositoryPrefix}/${upstreamRepository}`;
   }
+
+  public cachePullActions(): string[] {
+    return ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage', 'ecr:BatchImportUpstreamImage', 'ecr:CreateRepository'];
+  }
 }
 
 /** The statements of the one managed policy whose logical id starts with `prefix`. */

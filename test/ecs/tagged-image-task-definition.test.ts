@@ -1,4 +1,4 @@
-import { CfnParameter, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -8,6 +8,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { managedPolicyStatements, stack } from './helpers';
+import { nagFindings } from '../../scripts/compliance';
 import { ImageReference, SecureRepository, TaggedImageTaskDefinition, TaggedImageTaskDefinitionProps } from '../../src';
 
 const PULL = ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'];
@@ -44,6 +45,8 @@ describe('TaggedImageTaskDefinition defaults', () => {
       Name: 'app',
       Essential: true,
       Image: s.resolve(task.imageUri),
+      // A container-level hard limit, as AWS Control Tower CT.ECS.PR.7 requires: the task's memory.
+      Memory: 512,
       ReadonlyRootFilesystem: true,
       User: '1000:1000',
       LogConfiguration: {
@@ -57,6 +60,14 @@ describe('TaggedImageTaskDefinition defaults', () => {
     });
     expect(task.container.containerName).toBe('app');
     expect(task.defaultContainer).toBe(task.container);
+  });
+
+  test('containerMemoryLimitMiB sets the container hard limit; below 4 MiB is rejected', () => {
+    const s = stack();
+    taskIn(s, { memoryLimitMiB: 1024, containerMemoryLimitMiB: 768 });
+    expect(container(Template.fromStack(s)).Memory).toBe(768);
+    expect(() => taskIn(stack(), { containerMemoryLimitMiB: 3 }))
+      .toThrow('Test/Task: invalid containerMemoryLimitMiB 3: must be an integer >= 4');
   });
 
   test('the log group has a one-year retention, a rotating KMS key, and both are kept on deletion', () => {
@@ -218,7 +229,7 @@ describe('TaggedImageTaskDefinition options', () => {
     expect(JSON.stringify(warnings[0].entry.data)).toContain('API_TOKEN');
   });
 
-  test('statements for the task role go to a customer-managed policy (ECS Exec included)', () => {
+  test('statements for the task role go to a customer-managed policy; ECS Exec to a policy of its own, acknowledged there', () => {
     const s = stack();
     const task = taskIn(s);
     task.addToTaskRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::bucket/*'] }));
@@ -226,13 +237,27 @@ describe('TaggedImageTaskDefinition options', () => {
     new ecs.FargateService(s, 'Service', { cluster: new ecs.Cluster(s, 'Cluster', { vpc }), taskDefinition: task, enableExecuteCommand: true });
     const t = Template.fromStack(s);
     t.resourceCountIs('AWS::IAM::Policy', 0);
-    const statements = managedPolicyStatements(t, 'TaskTaskRolePolicy');
-    expect(statements[0]).toEqual({ Action: 's3:GetObject', Effect: 'Allow', Resource: 'arn:aws:s3:::bucket/*' });
-    expect(statements).toContainEqual(expect.objectContaining({ Action: expect.arrayContaining(['ssmmessages:CreateControlChannel']) }));
+    expect(managedPolicyStatements(t, 'TaskTaskRolePolicy')).toEqual([{ Action: 's3:GetObject', Effect: 'Allow', Resource: 'arn:aws:s3:::bucket/*' }]);
+    expect(managedPolicyStatements(t, 'TaskExecCommandPolicy')).toEqual([
+      {
+        Action: ['ssmmessages:CreateControlChannel', 'ssmmessages:CreateDataChannel', 'ssmmessages:OpenControlChannel', 'ssmmessages:OpenDataChannel'],
+        Effect: 'Allow',
+        Resource: '*',
+      },
+      { Action: 'logs:DescribeLogGroups', Effect: 'Allow', Resource: '*' },
+      {
+        Action: ['logs:CreateLogStream', 'logs:DescribeLogStreams', 'logs:PutLogEvents'],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^TaskLogGroup/), 'Arn'] },
+      },
+    ]);
     t.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: Match.anyValue(),
-      ManagedPolicyArns: [{ Ref: Match.stringLikeRegexp('^TaskTaskRolePolicy') }],
+      ManagedPolicyArns: [{ Ref: Match.stringLikeRegexp('^TaskTaskRolePolicy') }, { Ref: Match.stringLikeRegexp('^TaskExecCommandPolicy') }],
     });
+    expect(task.execCommandPolicy).toBeDefined();
+    const findings = nagFindings(s.node.root as App).filter(f => f.resource.startsWith('Test/Task/'));
+    expect(findings.filter(f => f.resource.includes('ExecCommandPolicy'))).toEqual([]);
   });
 
   test('a given task role is used as is', () => {

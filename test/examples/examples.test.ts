@@ -1,6 +1,7 @@
 /**
  * Every example app: synthesizes with aws-cdk-lib's template validator in error mode, has zero
- * unacknowledged findings in the five cdk-nag packs, and matches its snapshot.
+ * unacknowledged findings in the five cdk-nag packs, passes the AWS Control Tower proactive
+ * controls, and matches its snapshot.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -8,6 +9,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { nagFindings } from '../../scripts/compliance';
+import { controlTowerFindings } from '../../scripts/control-tower';
 import { stableTemplate } from '../util/snapshot';
 
 const EXAMPLES = path.join(__dirname, '..', '..', 'examples');
@@ -41,6 +43,11 @@ describe.each(names)('example %s', (name) => {
 
   test('has no unacknowledged cdk-nag findings (AwsSolutions, HIPAA, NIST 800-53 R5, PCI DSS 3.2.1, Serverless)', () => {
     expect(nagFindings(app)).toEqual([]);
+  });
+
+  test('passes the AWS Control Tower proactive controls (cfn-guard)', () => {
+    const assembly = app.synth();
+    expect(controlTowerFindings(assembly.stacks.map(s => s.templateFullPath))).toEqual([]);
   });
 
   test('matches the snapshot', () => {

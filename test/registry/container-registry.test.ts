@@ -231,7 +231,7 @@ describe('registry policy', () => {
 
   test('rejects a * principal without an organization condition', () => {
     expect(withStatement(new iam.PolicyStatement({ principals: [new iam.AnyPrincipal()], actions: ['ecr:ReplicateImage'], resources: [`arn:aws:ecr:us-east-1:${ACCOUNT}:repository/*`] })))
-      .toThrow(/Test\/Registry: invalid registry policy principal \{"AWS":"\*"\}: a \* principal is only accepted with an aws:PrincipalOrgID condition/);
+      .toThrow(/Test\/Registry: invalid registry policy principal \{"AWS":"\*"\}: anyone \(no condition names an organization or account\) could replicate into the repositories of the registry Test\/Registry; an Allow with a "\*" principal needs a condition/);
   });
 
   test('accepts a * principal bounded to an organization', () => {

@@ -242,7 +242,7 @@ describe('template validation', () => {
   test('repository policy: * principal only with an organization condition, no resources, principals named', () => {
     const any = new iam.PolicyDocument({ statements: [new iam.PolicyStatement({ principals: [new iam.AnyPrincipal()], actions: ['ecr:BatchGetImage'] })] });
     expect(synthWith({ repositoryPolicy: any }))
-      .toThrow(/Test\/Registry\/Template\/p1: invalid repositoryPolicy principal \{"AWS":"\*"\}: a \* principal is only accepted with an aws:PrincipalOrgID condition/);
+      .toThrow(/Test\/Registry\/Template\/p1: invalid repositoryPolicy principal \{"AWS":"\*"\}: anyone \(no condition names an organization or account\) could pull the repositories created by the template for prefix p1/);
     const withResource = new iam.PolicyDocument({
       statements: [new iam.PolicyStatement({ principals: [new iam.AccountPrincipal('333333333333')], actions: ['ecr:BatchGetImage'], resources: ['*'] })],
     });

@@ -3,8 +3,10 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+
 import { ACCOUNT, envStack, OTHER_ACCOUNT, onlyResource } from './helpers';
-import { ContainerRegistry, PullThroughCacheRule, RepositoryCreationScenario, UpstreamRegistry } from '../../src';
+import { nagFindings } from '../../scripts/compliance';
+import { ContainerRegistry, ImageReference, PullThroughCacheRule, RepositoryCreationScenario, UpstreamRegistry } from '../../src';
 
 function setup() {
   const stack = envStack();
@@ -235,7 +237,7 @@ describe('grantPull', () => {
     expect(statements).toEqual([
       {
         Effect: 'Allow',
-        Action: ['ecr:BatchImportUpstreamImage', 'ecr:CreateRepository', 'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
+        Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage', 'ecr:BatchImportUpstreamImage', 'ecr:CreateRepository'],
         Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecr:us-east-1:111111111111:repository/ecr-public/*']] },
       },
       { Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
@@ -250,6 +252,22 @@ describe('grantPull', () => {
     rule.grantPull(role);
     const [cache] = stack.resolve(onlyResource(stack, 'AWS::IAM::Policy').Properties.PolicyDocument.Statement);
     expect(cache.Action).toContain('ecr:TagResource');
+  });
+
+  test('ImageReference.fromPullThroughCache grants what the rule says a first pull needs, ecr:TagResource included', () => {
+    const { stack, registry } = setup();
+    registry.addCreationTemplate('ecr-public', { appliedFor: [RepositoryCreationScenario.PULL_THROUGH_CACHE], resourceTags: { team: 'platform' } });
+    const rule = registry.addPullThroughCache('ecr-public', UpstreamRegistry.ecrPublic());
+    const role = new iam.Role(stack, 'Puller', { assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com') });
+    ImageReference.fromPullThroughCache(rule, 'nginx/nginx', { digest: `sha256:${'a1'.repeat(32)}` }).grantPull(role);
+    const [cache, token] = stack.resolve(onlyResource(stack, 'AWS::IAM::Policy').Properties.PolicyDocument.Statement);
+    expect(cache).toEqual({
+      Effect: 'Allow',
+      Action: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage', 'ecr:BatchImportUpstreamImage', 'ecr:CreateRepository', 'ecr:TagResource'],
+      Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecr:us-east-1:111111111111:repository/ecr-public/nginx/nginx']] },
+    });
+    expect(token).toEqual({ Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' });
+    expect(cache.Action).toEqual(rule.cachePullActions());
   });
 
   test('a ROOT rule covers every repository', () => {
@@ -274,11 +292,30 @@ describe('an ECR upstream', () => {
     t.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: { Statement: [{ Action: 'sts:AssumeRole', Principal: { Service: 'pullthroughcache.ecr.amazonaws.com' } }] },
     });
-    const policy = Object.values(t.findResources('AWS::IAM::ManagedPolicy')).find((p: any) => JSON.stringify(p).includes('ReadUpstreamAndFillCache')) as any;
-    expect(stack.resolve(policy.Properties.PolicyDocument.Statement[0].Resource)).toEqual([
-      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecr:eu-west-1:222222222222:repository/release/*']] },
-      { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecr:us-east-1:111111111111:repository/mirror/*']] },
-    ]);
+    const policies = Object.entries(t.findResources('AWS::IAM::ManagedPolicy'));
+    const statementsOf = (prefix: string) => policies.filter(([id]) => id.startsWith(prefix))
+      .map(([, p]: any) => p.Properties.PolicyDocument.Statement);
+    // Read only upstream, upload only into the cache's own repositories.
+    expect(statementsOf('RegistryPullThroughCachemirrorRolePolicy')).toEqual([[
+      {
+        Sid: 'ReadUpstream',
+        Effect: 'Allow',
+        Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer'],
+        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecr:eu-west-1:222222222222:repository/release/*']] },
+      },
+      {
+        Sid: 'FillCache',
+        Effect: 'Allow',
+        Action: ['ecr:BatchImportUpstreamImage', 'ecr:GetImageCopyStatus', 'ecr:InitiateLayerUpload', 'ecr:UploadLayerPart', 'ecr:CompleteLayerUpload', 'ecr:PutImage'],
+        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':ecr:us-east-1:111111111111:repository/mirror/*']] },
+      },
+    ]]);
+    // GetAuthorizationToken on * alone, in its own policy.
+    expect(statementsOf('RegistryPullThroughCachemirrorRoleAuthorizationPolicy')).toEqual([[
+      { Sid: 'AuthenticateToEcr', Effect: 'Allow', Action: 'ecr:GetAuthorizationToken', Resource: '*' },
+    ]]);
+    // The prefix wildcards and the * are acknowledged where they are; nothing else is left.
+    expect(nagFindings(stack.node.root as App).filter(f => f.resource.includes('PullThroughCache'))).toEqual([]);
     t.resourceCountIs('AWS::IAM::Policy', 0);
     Annotations.fromStack(stack).hasWarning('/Test/Registry/PullThroughCache/mirror',
       Match.stringLikeRegexp('the upstream registry 222222222222/eu-west-1 must let account 111111111111 pull'));

@@ -293,7 +293,7 @@ describe('grants and repository policy', () => {
     const s = stack();
     const repo = new SecureRepository(s, 'Repo');
     repo.addToResourcePolicy(new iam.PolicyStatement({ actions: ['ecr:BatchGetImage'], principals: [new iam.AnyPrincipal()] }));
-    expect(() => Template.fromStack(s)).toThrow(/invalid repository policy principal .*only accepted with an aws:PrincipalOrgID condition/);
+    expect(() => Template.fromStack(s)).toThrow(/invalid repository policy principal \{"AWS":"\*"\}: anyone \(no condition names an organization or account\) could pull the repository Test\/Repo; .*StringEquals on aws:PrincipalOrgID/);
   });
 
   test('rejects statements that name resources at synth', () => {
