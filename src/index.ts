@@ -2,3 +2,4 @@ export * from './lifecycle';
 export * from './repository';
 export * from './registry';
 export * from './ecs';
+export * from './checks';

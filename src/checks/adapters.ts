@@ -1,0 +1,135 @@
+/**
+ * Thin adapters to the rules of the library that are not yet pure functions of src/rules: they
+ * live in a value object (`LifecyclePolicy.fromJson`), a policy check that takes a construct
+ * (`checkRepositoryPolicy`), or a construct (`ImageReference.fromRepository`,
+ * `TaggedImageTaskDefinition`). Nothing here decides a rule: each adapter turns plain template data
+ * into the inputs of the library's implementation, runs it, and returns what it refused. When the
+ * rule becomes a function of src/rules, the adapter's body becomes one call to it.
+ *
+ * Merge notes:
+ * - `lifecyclePolicyViolations`: becomes `checkLifecyclePolicyText(text)` (src/lifecycle), which
+ *   returns violations with the precise ids ECRB-LIFECYCLE-RULE / -POLICY / -TEXT.
+ * - `repositoryPolicyViolations`: becomes the security issue's src/rules/resource-policy.ts function
+ *   (the `*`-principal reading).
+ *
+ * Internal: not part of the jsii API.
+ */
+import { App, Stack } from 'aws-cdk-lib';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import { ImageReference } from '../ecs/image-reference';
+import { TaggedImageTaskDefinition } from '../ecs/tagged-image-task-definition';
+import { LifecyclePolicy } from '../lifecycle/lifecycle-policy';
+import { checkRepositoryPolicy } from '../private/policy-checks';
+import { message } from '../private/validate';
+
+/** The tag mutability settings of a repository, as the template has them. */
+export interface TagMutabilitySettings {
+  readonly mode: string;
+  readonly filters: readonly string[];
+}
+
+/** Lifecycle policy text: exactly `LifecyclePolicy.fromJson`. */
+export function lifecyclePolicyViolations(where: string, text: string): string[] {
+  try {
+    LifecyclePolicy.fromJson(text);
+    return [];
+  } catch (e) {
+    return (e as Error).message.split('\n').map(m => `${where}: ${m}`);
+  }
+}
+
+/** Drops the advice that names an opt-out prop of the library's constructs (an acknowledgement is the plugin's opt-out). */
+function libraryOnly(text: string): string {
+  return text.replace(/,? or set allow[A-Za-z]+: true/, '');
+}
+
+/**
+ * Scratch constructs for the adapters that need a construct (policy resolution, image references):
+ * one throwaway app per plugin run, never synthesized.
+ */
+export class Scratch {
+  private readonly stack: Stack;
+  private readonly root: Construct;
+  private readonly verdicts = new Map<string, string | undefined>();
+  private count = 0;
+
+  constructor() {
+    this.stack = new Stack(new App({ context: { 'aws:cdk:disable-stack-trace': true } }), 'Scratch');
+    this.root = new Construct(this.stack, 'C');
+  }
+
+  /**
+   * Repository policy semantics: `checkRepositoryPolicy`, the check creation templates run (a `*`
+   * principal only with `aws:PrincipalOrgID`, principals named, no Resource).
+   *
+   * Merge note: the security issue moves the `*`-principal reading to src/rules/resource-policy.ts;
+   * this body then becomes one call to that function.
+   */
+  public repositoryPolicyViolations(where: string, property: string, document: unknown): string[] {
+    let doc: iam.PolicyDocument;
+    try {
+      doc = iam.PolicyDocument.fromJson(document);
+    } catch (e) {
+      return [message(where, property, document, `not a policy document ECR accepts (${(e as Error).message})`)];
+    }
+    const prefix = `${this.root.node.path}: `;
+    return checkRepositoryPolicy(this.root, property, doc)
+      .map(m => (m.startsWith(prefix) ? `${where}: ${m.slice(prefix.length)}` : m));
+  }
+
+  /**
+   * The image-tag verdict of `ImageReference.fromRepository`: a tag the repository lets move is
+   * refused; `latest` is refused when the repository's mutability is unknown. `settings` are the
+   * repository's, when it is defined in the app with concrete settings. Returns the refusal, if any.
+   */
+  public imageTagVerdict(tag: string, settings: TagMutabilitySettings | undefined): string | undefined {
+    const key = JSON.stringify([tag, settings ?? null]);
+    if (this.verdicts.has(key)) return this.verdicts.get(key);
+    const id = `R${this.count++}`;
+    let repository: ecr.IRepository;
+    if (settings) {
+      const created = new ecr.Repository(this.root, id);
+      const cfn = created.node.defaultChild as ecr.CfnRepository;
+      cfn.imageTagMutability = settings.mode;
+      cfn.imageTagMutabilityExclusionFilters = settings.filters.map(f => ({
+        imageTagMutabilityExclusionFilterType: 'WILDCARD',
+        imageTagMutabilityExclusionFilterValue: f,
+      }));
+      repository = created;
+    } else {
+      repository = ecr.Repository.fromRepositoryName(this.root, id, 'unknown');
+    }
+    let verdict: string | undefined;
+    try {
+      ImageReference.fromRepository(repository, { tag });
+    } catch (e) {
+      const text = (e as Error).message;
+      verdict = libraryOnly(text.slice(text.indexOf(': ') + 2));
+    }
+    this.verdicts.set(key, verdict);
+    return verdict;
+  }
+
+  /**
+   * The root-user verdict of `TaggedImageTaskDefinition` (root or 0, as user or group, is refused):
+   * the rule lives in its constructor, so the adapter builds one in the scratch app per distinct
+   * user value. Returns the refusal, if any.
+   */
+  public rootUserVerdict(user: string): string | undefined {
+    const key = JSON.stringify(['user', user]);
+    if (this.verdicts.has(key)) return this.verdicts.get(key);
+    const id = `T${this.count++}`;
+    let verdict: string | undefined;
+    try {
+      const repository = ecr.Repository.fromRepositoryName(this.root, `${id}Repository`, 'unknown');
+      new TaggedImageTaskDefinition(this.root, id, { image: ImageReference.fromRepository(repository, { tag: 'v1' }), user });
+    } catch (e) {
+      const text = (e as Error).message;
+      if (/\broot\b/.test(text)) verdict = libraryOnly(text.slice(text.indexOf(': ') + 2));
+    }
+    this.verdicts.set(key, verdict);
+    return verdict;
+  }
+}
