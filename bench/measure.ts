@@ -7,13 +7,17 @@
  * directory (so module loading and tsx transpilation of the library are not timed, for either side),
  * then times building and synthesizing the app with N repositories. Prints one JSON line.
  *
+ * With BENCH_CHECKS=1 (bench/checks.ts), EcrBlueprintsChecks is registered on the app, so the
+ * time includes the plugin's run over the synthesized templates.
+ *
  * The template validator is off (CDK_VALIDATION=false, set by the parent). CloudFormation's
  * 500-resource limit check is off as well: N = 800 makes one stack of about 5,000 resources, which a
  * real app would split; the cost per repository is what is measured.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { EcrBlueprintsChecks } from 'cdk-ecr-blueprints';
 
 interface AppModule {
   buildApp(app: App, count: number): Stack;
@@ -30,6 +34,7 @@ function synth(mod: AppModule, count: number, outdir: string): { ms: number; cpu
   const started = process.hrtime.bigint();
   const cpu = process.cpuUsage();
   const app = new App({ outdir, context: CONTEXT });
+  if (process.env.BENCH_CHECKS === '1') Validations.of(app).addPlugins(new EcrBlueprintsChecks());
   mod.buildApp(app, count);
   app.synth();
   const used = process.cpuUsage(cpu);
