@@ -11,6 +11,7 @@ import { ACK_REASON, CHECK_RULES } from './catalog';
 import type { Finding } from './finding';
 import { checkResources } from './resource-checks';
 import { constructPathsOf, stacksOf } from './stack-model';
+import { fail } from '../private/validate';
 
 const PLUGIN_NAME = 'EcrBlueprintsChecks';
 const ACK_PREFIX = `${PLUGIN_NAME}::`;
@@ -58,11 +59,11 @@ export class EcrBlueprintsChecks implements IPolicyValidationPlugin {
    * @param reason why the finding is accepted; required
    */
   public static acknowledge(scope: IConstruct, ruleId: string, reason: string): void {
-    if (!CHECK_RULES.some(r => r.id === ruleId) && !/^ECRB-[A-Z0-9-]+$/.test(ruleId)) {
-      throw new Error(`${scope.node.path}: invalid ruleId ${JSON.stringify(ruleId)}: EcrBlueprintsChecks rule ids look like ECRB-ECS-LATEST`);
+    if (!/^ECRB-[A-Z0-9-]+$/.test(ruleId)) {
+      fail(scope, 'ruleId', ruleId, 'EcrBlueprintsChecks rule ids look like ECRB-ECS-LATEST (see the README table)');
     }
     if (!reason || reason.trim() === '') {
-      throw new Error(`${scope.node.path}: invalid reason ${JSON.stringify(reason)}: an acknowledgement of ${ruleId} needs a reason`);
+      fail(scope, 'reason', reason, `an acknowledgement of ${ruleId} needs a reason`);
     }
     Validations.of(scope).acknowledge({ id: `${ACK_PREFIX}${ruleId}`, reason });
   }

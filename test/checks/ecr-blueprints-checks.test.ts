@@ -4,8 +4,10 @@
  * acknowledgements work and need a reason.
  */
 import { App, CfnParameter, Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -349,6 +351,17 @@ describe('AWS::ECS::TaskDefinition', () => {
       cleanTask(stack, repository, {}, { image: ecs.ContainerImage.fromRegistry('nginx:-1.27') });
     });
     expect(ruleIds(result, 'error')).toEqual(['ECRB-IMAGE-TAG']);
+  });
+
+  test('a task definition made by ecs_patterns is checked like any other', () => {
+    const result = app(stack => {
+      new ecsPatterns.ApplicationLoadBalancedFargateService(stack, 'Web', {
+        taskImageOptions: { image: ecs.ContainerImage.fromRegistry('amazon/amazon-ecs-sample') },
+        vpc: new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0 }),
+      });
+    });
+    expect(ruleIds(result, 'error')).toEqual(['ECRB-ECS-NO-TAG']);
+    expect(ofRule(result, 'ECRB-ECS-NO-TAG')[0].violatingConstructs[0].constructPath).toBe('Service/Web/TaskDef/Resource');
   });
 
   test('an image pinned by digest passes', () => {
