@@ -9,12 +9,12 @@
  * Merge notes:
  * - `lifecyclePolicyViolations`: becomes `checkLifecyclePolicyText(text)` (src/lifecycle), which
  *   returns violations with the precise ids ECRB-LIFECYCLE-RULE / -POLICY / -TEXT.
- * - `repositoryPolicyViolations`: becomes the security issue's src/rules/resource-policy.ts function
- *   (the `*`-principal reading).
+ * - `repositoryPolicyViolations` and `registryPolicyViolations`: become the security issue's
+ *   src/rules/resource-policy.ts functions (the `*`-principal reading).
  *
  * Internal: not part of the jsii API.
  */
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, Token } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
@@ -23,6 +23,7 @@ import { TaggedImageTaskDefinition } from '../ecs/tagged-image-task-definition';
 import { LifecyclePolicy } from '../lifecycle/lifecycle-policy';
 import { checkRepositoryPolicy } from '../private/policy-checks';
 import { message } from '../private/validate';
+import { ContainerRegistry } from '../registry/container-registry';
 
 /** The tag mutability settings of a repository, as the template has them. */
 export interface TagMutabilitySettings {
@@ -38,6 +39,20 @@ export function lifecyclePolicyViolations(where: string, text: string): string[]
   } catch (e) {
     return (e as Error).message.split('\n').map(m => `${where}: ${m}`);
   }
+}
+
+/**
+ * The document with every CloudFormation intrinsic in it turned back into a token, so that
+ * aws-cdk-lib's policy classes accept it and the checks treat it as unresolved (never as a value).
+ */
+function withTokens(value: unknown): any {
+  if (Array.isArray(value)) return value.map(withTokens);
+  if (value && typeof value === 'object') {
+    const keys = Object.keys(value);
+    if (keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'))) return Token.asString(value);
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withTokens(v)]));
+  }
+  return value;
 }
 
 /** Drops the advice that names an opt-out prop of the library's constructs (an acknowledgement is the plugin's opt-out). */
@@ -70,7 +85,7 @@ export class Scratch {
   public repositoryPolicyViolations(where: string, property: string, document: unknown): string[] {
     let doc: iam.PolicyDocument;
     try {
-      doc = iam.PolicyDocument.fromJson(document);
+      doc = iam.PolicyDocument.fromJson(withTokens(document));
     } catch (e) {
       return [message(where, property, document, `not a policy document ECR accepts (${(e as Error).message})`)];
     }
@@ -131,5 +146,29 @@ export class Scratch {
     }
     this.verdicts.set(key, verdict);
     return verdict;
+  }
+
+  /**
+   * Registry policy semantics: the checks `ContainerRegistry` runs on its registry policy (principals
+   * named, a `*` principal only with `aws:PrincipalOrgID`, `ecr:` actions only, resources that are
+   * repositories of this registry, at most 10,240 characters). The adapter gives the statements to a
+   * `ContainerRegistry` of a scratch stack in the same environment and returns its validation errors.
+   */
+  public registryPolicyViolations(where: string, document: unknown, account: string | undefined, region: string | undefined): string[] {
+    const id = `P${this.count++}`;
+    const stack = new Stack(new App({ context: { 'aws:cdk:disable-stack-trace': true } }), id,
+      account && region ? { env: { account, region } } : {});
+    const registry = new ContainerRegistry(stack, 'Registry');
+    try {
+      for (const statement of withTokens(document).Statement ?? []) {
+        registry.addToRegistryPolicy(iam.PolicyStatement.fromJson(statement));
+      }
+    } catch (e) {
+      return [message(where, 'PolicyText', document, `not a policy document ECR accepts (${(e as Error).message})`)];
+    }
+    const prefix = `${registry.node.path}: `;
+    return registry.node.validate()
+      .filter(m => m.includes('registry policy'))
+      .map(m => (m.startsWith(prefix) ? `${where}: ${m.slice(prefix.length)}` : m));
   }
 }

@@ -63,6 +63,10 @@ export const REPO_POLICY = own('ECRB-REPO-POLICY', 'error',
   'repository policy statements name their principals, a * principal only with an aws:PrincipalOrgID condition, and no Resource',
   'ECR user guide, private repository policies; IAM JSON policy elements (Principal, Condition aws:PrincipalOrgID)',
   'name the accounts or roles, or bound the * principal with aws:PrincipalOrgID; drop Resource from the statement');
+export const REGISTRY_POLICY = own('ECRB-REGISTRY-POLICY', 'error',
+  'registry policy statements name their principals (a * principal only with aws:PrincipalOrgID), use ecr: actions and name repositories of this registry; at most 10,240 characters',
+  'ECR user guide, private registry permissions; ECR API reference, PutRegistryPolicy',
+  'name the accounts, keep to ecr: actions, and name repository ARNs of the registry\'s account and region');
 export const ECS_LATEST = own('ECRB-ECS-LATEST', 'error',
   'an image tagged latest, from a repository whose tag mutability is unknown or mutable, runs whatever image was pushed last',
   'Amazon ECS best practices, container images (use immutable, specific tags); ECR user guide, image tag mutability',
@@ -97,7 +101,7 @@ export const ACK_REASON = own('ECRB-ACK-REASON', 'error',
 /** Every rule the plugin reports, in the order of the README table. */
 export const CHECK_RULES: readonly CheckRule[] = [
   REPO_NAME, TAG_MUTABILITY, ENCRYPTION, MUTABLE_TAGS, NO_SCAN, NO_LIFECYCLE, LIFECYCLE_POLICY, REPO_POLICY,
-  REGISTRY_SCANNING, REPLICATION, REGION_NAME, REGION_UNLISTED, PULL_THROUGH_CACHE, PARTITION_RESOURCE, CREATION_TEMPLATE,
+  REGISTRY_SCANNING, REPLICATION, REGION_NAME, REGION_UNLISTED, PULL_THROUGH_CACHE, PARTITION_RESOURCE, CREATION_TEMPLATE, REGISTRY_POLICY,
   ECS_LATEST, ECS_NO_TAG, ECS_MUTABLE_TAG, IMAGE_TAG, LATEST_FROM_IMMUTABLE, FARGATE_TASK_SIZE, CONTAINER_MEMORY,
   ECS_ROOT_USER, ECS_READONLY_ROOT, UNRESOLVED, ACK_REASON,
 ];

@@ -5,8 +5,8 @@
  * needs it gives one ECRB-UNRESOLVED warning instead: never a false error.
  *
  * Extension point: `RESOURCE_CHECKS` maps a resource type to its check. Resource types the library
- * adds later (`AWS::ECR::SigningConfiguration`, `AWS::ECR::PublicRepository`, registry policy
- * semantics for `AWS::ECR::RegistryPolicy`) add an entry there.
+ * adds later (`AWS::ECR::SigningConfiguration`, `AWS::ECR::PublicRepository`,
+ * `AWS::ECR::PullTimeUpdateExclusion`) add an entry there.
  *
  * Internal: not part of the jsii API.
  */
@@ -243,6 +243,17 @@ const checkCreationTemplate: ResourceCheck = (resource, context) => {
   return out;
 };
 
+const checkRegistryPolicy: ResourceCheck = (resource, context) => {
+  const raw = resource.properties.PolicyText;
+  if (raw === undefined) return [];
+  const document = jsonDocument(raw);
+  if (isIntrinsic(document) || typeof document !== 'object' || document === null || isIntrinsic((document as any).Statement)) {
+    return [unresolved(resource, 'PolicyText', raw, C.REGISTRY_POLICY)];
+  }
+  return fromMessages(C.REGISTRY_POLICY, resource, 'PolicyText', raw,
+    context.scratch.registryPolicyViolations(whereOf(resource), document, resource.stack.account, resource.stack.region));
+};
+
 function concreteNumber(value: unknown): number | undefined {
   if (typeof value === 'number') return value;
   if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
@@ -331,6 +342,7 @@ export const RESOURCE_CHECKS: ReadonlyMap<string, ResourceCheck> = new Map([
   ['AWS::ECR::ReplicationConfiguration', checkReplication],
   ['AWS::ECR::PullThroughCacheRule', checkPullThroughCache],
   ['AWS::ECR::RepositoryCreationTemplate', checkCreationTemplate],
+  ['AWS::ECR::RegistryPolicy', checkRegistryPolicy],
   ['AWS::ECS::TaskDefinition', checkTaskDefinition],
 ]);
 

@@ -290,6 +290,35 @@ describe('registry resources', () => {
   });
 });
 
+describe('AWS::ECR::RegistryPolicy', () => {
+  const policy = (statement: Record<string, unknown>) => app(stack => {
+    new ecr.CfnRegistryPolicy(stack, 'RegistryPolicy', { policyText: { Version: '2012-10-17', Statement: [statement] } });
+  });
+
+  test('ECRB-REGISTRY-POLICY: a * principal without an organization condition and a non-ECR action fail synth', () => {
+    const result = policy({
+      Effect: 'Allow',
+      Principal: '*',
+      Action: ['ecr:ReplicateImage', 's3:GetObject'],
+      Resource: 'arn:aws:ecr:us-east-1:123456789012:repository/*',
+    });
+    expect(ruleIds(result, 'error')).toEqual(['ECRB-REGISTRY-POLICY']);
+    expect(ofRule(result, 'ECRB-REGISTRY-POLICY').map(v => v.description)).toEqual([
+      expect.stringContaining('Service/RegistryPolicy: invalid registry policy principal "*": a * principal is only accepted with an aws:PrincipalOrgID condition'),
+      expect.stringContaining('invalid registry policy action "s3:GetObject": registry policies only take ecr: actions'),
+    ]);
+  });
+
+  test('ECRB-REGISTRY-POLICY: a repository of another region fails synth; one of the registry passes', () => {
+    const statement = (resource: string) => ({
+      Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::210987654321:root' }, Action: ['ecr:ReplicateImage', 'ecr:CreateRepository'], Resource: resource,
+    });
+    const foreign = policy(statement('arn:aws:ecr:eu-west-1:123456789012:repository/*'));
+    expect(ruleIds(foreign, 'error')).toEqual(['ECRB-REGISTRY-POLICY']);
+    expect(policy(statement('arn:aws:ecr:us-east-1:123456789012:repository/*')).violations).toEqual([]);
+  });
+});
+
 describe('AWS::ECS::TaskDefinition', () => {
   test('ECRB-ECS-LATEST: an image tagged latest fails synth', () => {
     const result = app((stack, repository) => {
@@ -441,6 +470,25 @@ describe('tokens', () => {
     const unresolved = ofRule(result, 'ECRB-UNRESOLVED').map(v => v.ruleMetadata?.property).sort();
     expect(unresolved).toEqual(['ContainerDefinitions[0].Image', 'Cpu', 'ImageTagMutability', 'LifecyclePolicy.LifecyclePolicyText', 'RepositoryName']);
   });
+});
+
+test('policies whose principals and resources are intrinsics are not refused', () => {
+  const result = app((stack, repository) => {
+    const role = new iam.Role(stack, 'Puller', { assumedBy: new iam.AccountRootPrincipal() });
+    repository.addToResourcePolicy(new iam.PolicyStatement({ actions: ['ecr:BatchGetImage'], principals: [role] }));
+    new ecr.CfnRegistryPolicy(stack, 'RegistryPolicy', {
+      policyText: {
+        Version: '2012-10-17',
+        Statement: [{
+          Effect: 'Allow',
+          Principal: { AWS: Fn.join('', ['arn:', Stack.of(stack).partition, ':iam::210987654321:root']) },
+          Action: ['ecr:ReplicateImage'],
+          Resource: Fn.join('', ['arn:', Stack.of(stack).partition, ':ecr:us-east-1:123456789012:repository/*']),
+        }],
+      },
+    });
+  });
+  expect(result.violations).toEqual([]);
 });
 
 describe('acknowledgements', () => {

@@ -23,6 +23,7 @@ test.each(examples)('example %s passes the checks', (name) => {
   const result = runChecks(app => {
     buildApp(app);
   });
+  expect(result.error).toBeUndefined();
   expect(result.failed).toBe(false);
   expect(result.violations.map(v => `${v.severity} ${v.ruleName}: ${v.description}`)).toEqual([]);
 });
