@@ -48,7 +48,8 @@ export function show(value: unknown): string {
   } catch {
     text = String(value);
   }
-  return text.includes('${Token[') ? `${text} (holds a token, not checked)` : text;
+  // A string that is one token reads as itself (the rule says what a token means there).
+  return typeof value !== 'string' && text.includes('${Token[') ? `${text} (holds a token, not checked)` : text;
 }
 
 function render(where: Where, property: string, value: unknown, rule: string): string {
@@ -75,8 +76,11 @@ export class BlueprintValidationError extends Error {
   /** The id of the rule (src/rules) that was broken, when one was. */
   public readonly ruleId?: string;
 
-  constructor(where: Where, property: string, value: unknown, rule: string, ruleId?: string) {
-    super(render(where, property, value, rule));
+  /**
+   * @param more further messages of the same check, one a line after the first
+   */
+  constructor(where: Where, property: string, value: unknown, rule: string, ruleId?: string, more: readonly string[] = []) {
+    super([render(where, property, value, rule), ...more].join('\n'));
     Object.setPrototypeOf(this, BlueprintValidationError.prototype);
     Object.defineProperty(this, CONSTRUCT_ERROR_SYMBOL, { value: true });
     Object.defineProperty(this, VALIDATION_ERROR_SYMBOL, { value: true });

@@ -3,10 +3,13 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { baselineWarnings, checkBaselineKey, REGISTRY_BASELINE_WARNED } from './baseline-checks';
 import { RepositoryBaseline, RepositoryBaselineProps } from './repository-baseline';
 import { LifecyclePolicy } from '../lifecycle/lifecycle-policy';
-import { ACCOUNT_PATTERN, ACCOUNT_RULE, REPOSITORY_NAME_PATTERN, REPOSITORY_NAME_RULE } from '../private/ecr-rules';
-import { checkCount, checkLength, checkPattern, fail, message } from '../private/validate';
+import { ACCOUNT_PATTERN, ACCOUNT_RULE } from '../private/ecr-rules';
+import { applyViolations, at, checkCount, checkPattern, fail, message } from '../private/validate';
+import { checkLatestTag } from '../rules/ecs';
+import { checkRepositoryName } from '../rules/repository';
 
 /**
  * Properties of a `SecureRepository`. The baseline fields given here override the ones of `baseline`.
@@ -41,6 +44,11 @@ export interface SecureRepositoryProps extends RepositoryBaselineProps {
   readonly emptyOnDelete?: boolean;
 }
 
+/** Whether an override sets the baseline field a warning names. */
+function overridden(property: string, overrides: RepositoryBaselineProps): boolean {
+  return (overrides as Record<string, unknown>)[property] !== undefined;
+}
+
 /** Organization ids look like `o-` followed by 10-32 lowercase letters or digits. */
 const ORGANIZATION_PATTERN = /o-[a-z0-9]{10,32}/;
 
@@ -73,15 +81,15 @@ export class SecureRepository extends ecr.RepositoryBase {
     super(scope, id, { physicalName: props.repositoryName });
 
     const { baseline: base, repositoryName, removalPolicy, emptyOnDelete, ...overrides } = props;
-    try {
-      this.baseline = (base ?? new RepositoryBaseline()).withOverrides(overrides);
-    } catch (e) {
-      // Baseline errors are raised before the construct has a path; say where they happened.
-      throw new Error(`${this.node.path}: ${(e as Error).message.replace(/^RepositoryBaseline: /, '')}`);
-    }
+    // Baseline errors are raised by a value object; say them at this construct.
+    this.baseline = at(this, () => (base ?? new RepositoryBaseline()).withOverrides(overrides));
 
-    checkLength(this, 'repositoryName', repositoryName, 2, 256);
-    checkPattern(this, 'repositoryName', repositoryName, REPOSITORY_NAME_PATTERN, REPOSITORY_NAME_RULE);
+    applyViolations(this, checkRepositoryName('repositoryName', repositoryName));
+    checkBaselineKey(this, this.baseline);
+    // A registry's repositories inherit its baseline, whose warnings the registry said once; their own overrides are said here.
+    const inRegistry = this.node.tryGetContext(REGISTRY_BASELINE_WARNED) === true;
+    const warnings = baselineWarnings(this.baseline);
+    applyViolations(this, inRegistry ? warnings.filter(w => overridden(w.property, overrides)) : warnings);
     const removal = removalPolicy ?? RemovalPolicy.RETAIN;
     if (emptyOnDelete && removal !== RemovalPolicy.DESTROY) {
       fail(this, 'emptyOnDelete', emptyOnDelete, 'deleting images on stack deletion needs removalPolicy DESTROY as well');
@@ -95,7 +103,9 @@ export class SecureRepository extends ecr.RepositoryBase {
       });
     }
 
-    this.lifecyclePolicy = this.baseline.lifecyclePolicy();
+    this.lifecyclePolicy = at(this, () => this.baseline.lifecyclePolicy());
+    // Checked now and on every later addition, so errors name this construct and reach the caller.
+    this.lifecyclePolicy._attach(this);
 
     this.resource = new ecr.CfnRepository(this, 'Resource', {
       repositoryName: this.physicalName,
@@ -107,8 +117,11 @@ export class SecureRepository extends ecr.RepositoryBase {
         kmsKey: this.encryptionKey?.keyArn,
       },
       lifecyclePolicy: Lazy.any({
-        produce: () => this.lifecyclePolicy.rules.length === 0 ? undefined : {
-          lifecyclePolicyText: this.lifecyclePolicy._render(this, obj => Stack.of(this).toJsonString(obj)),
+        produce: () => {
+          if (this.lifecyclePolicy.rules.length === 0) return undefined;
+          // An invalid policy renders nothing here (token resolution must not throw); validateLifecycle reports it.
+          const text = this.lifecyclePolicy._renderIfValid(obj => Stack.of(this).toJsonString(obj));
+          return text === undefined ? undefined : { lifecyclePolicyText: text };
         },
       }),
       repositoryPolicyText: Lazy.any({ produce: () => this.policyDocument }),
@@ -136,11 +149,8 @@ export class SecureRepository extends ecr.RepositoryBase {
    * @param reason why the tag is protected (for example the construct that deploys it)
    */
   public protectTag(tag: string, reason?: string): void {
-    try {
-      this.lifecyclePolicy.protectTag(tag, reason);
-    } catch (e) {
-      throw new Error(`${this.node.path}: ${(e as Error).message.replace(/^LifecyclePolicy\.protectTag: /, '')}`);
-    }
+    applyViolations(this, checkLatestTag('protected tag', tag, !this.isTagMutable(tag), true));
+    this.lifecyclePolicy.protectTag(tag, reason);
   }
 
   /**

@@ -41,8 +41,7 @@ export function checkFargateTaskSize(cpu: number | undefined, memoryMiB: number 
   if (!memories) return [violation(FARGATE_TASK_SIZE, cpuProperty, cpu, `Fargate accepts cpu ${[...FARGATE_TASK_SIZES.keys()].join(', ')}`)];
   if (memoryMiB === undefined || isUnresolved(memoryMiB)) return [];
   if (!memories.includes(memoryMiB)) {
-    const list = memories.length > 8 ? `${memories[0]}-${memories[memories.length - 1]} in steps of ${memories[1] - memories[0]}` : memories.join(', ');
-    return [violation(FARGATE_TASK_SIZE, memoryProperty, memoryMiB, `with cpu ${cpu} Fargate accepts memoryLimitMiB ${list}`)];
+    return [violation(FARGATE_TASK_SIZE, memoryProperty, memoryMiB, `with cpu ${cpu} Fargate accepts memoryLimitMiB ${memories.join(', ')}`)];
   }
   return [];
 }

@@ -130,7 +130,7 @@ export function checkReplication(sourceAccount: string | undefined, sourceRegion
       }
     }
     if (rule.filters.length > MAX_REPLICATION_FILTERS) {
-      return v(`${property} repositoryPrefixes`, rule.filters.length, `a replication rule takes at most ${MAX_REPLICATION_FILTERS} filters`);
+      return v(`${property} repositoryPrefixes`, rule.filters, `must have 0-${MAX_REPLICATION_FILTERS} entries (got ${rule.filters.length})`);
     }
     const seen = new Set<string>();
     for (const filter of rule.filters) {
@@ -230,7 +230,8 @@ export function checkTemplateKey(property: string, keyArn: string | undefined, k
   if (keyRegion !== undefined && !isUnresolved(keyRegion) && region !== undefined && !isUnresolved(region) && keyRegion !== region) {
     return [violation(CREATION_TEMPLATE, property, keyArn, `the key must be in the registry's region (${region}), it is in ${keyRegion}`)];
   }
-  if (!isUnresolved(keyArn) && !/^arn:aws[a-z0-9-]*:kms:[a-z0-9-]+:[0-9]{12}:key\/[a-z0-9-]+$/.test(keyArn)) {
+  // An alias ARN is refused even when parts of it are tokens (an alias made in the app).
+  if (keyArn.includes(':alias/') || (!isUnresolved(keyArn) && !/^arn:aws[a-z0-9-]*:kms:[a-z0-9-]+:[0-9]{12}:key\/[a-z0-9-]+$/.test(keyArn))) {
     return [violation(CREATION_TEMPLATE, property, keyArn,
       'creation templates need the full key ARN (arn:<partition>:kms:<region>:<account>:key/<id>), not an alias or key id')];
   }
