@@ -3,7 +3,7 @@
  * each defect fails synth (or warns) with its rule, tokens never give a false error, and
  * acknowledgements work and need a reason.
  */
-import { App, CfnParameter, Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Fn, Stack, Stage, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -537,6 +537,26 @@ describe('acknowledgements', () => {
     const stack = new Stack(new App(), 'S');
     expect(() => EcrBlueprintsChecks.acknowledge(stack, 'ECRB-ECS-ROOT-USER', '')).toThrow(/S: invalid reason "": an acknowledgement of ECRB-ECS-ROOT-USER needs a reason/);
     expect(() => EcrBlueprintsChecks.acknowledge(stack, 'AwsSolutions-ECR1', 'x')).toThrow(/invalid ruleId "AwsSolutions-ECR1"/);
+  });
+});
+
+describe('the stack model', () => {
+  test('stacks inside a Stage are checked, with their construct paths', () => {
+    const result = runChecks((a: App) => {
+      const stage = new Stage(a, 'Prod', { env: ENV });
+      const stack = new Stack(stage, 'Service');
+      cleanTask(stack, cleanRepository(stack, 'Api'), {}, { user: '0' });
+    });
+    expect(ruleIds(result, 'error')).toEqual(['ECRB-ECS-ROOT-USER']);
+    expect(ofRule(result, 'ECRB-ECS-ROOT-USER')[0].description).toContain('Prod/Service/Task/Resource: container 0 (app): invalid user "0"');
+  });
+
+  test('construct paths come from aws:cdk:path metadata when the template has it (as with the CDK CLI)', () => {
+    const result = runChecks((a: App) => {
+      const stack = new Stack(a, 'Service', { env: ENV });
+      cleanTask(stack, cleanRepository(stack, 'Api'), {}, { user: 'root' });
+    }, { context: { 'aws:cdk:enable-path-metadata': true } });
+    expect(ofRule(result, 'ECRB-ECS-ROOT-USER')[0].ruleMetadata?.constructPath).toBe('Service/Task/Resource');
   });
 });
 
