@@ -55,6 +55,14 @@ function withTokens(value: unknown): any {
   return value;
 }
 
+/**
+ * An app for scratch constructs. Never synthesized: `autoSynth: false`, or under the CDK CLI (which
+ * sets CDK_OUTDIR) it would write its assembly over the real app's at exit.
+ */
+function scratchApp(): App {
+  return new App({ autoSynth: false, context: { 'aws:cdk:disable-stack-trace': true } });
+}
+
 /** Drops the advice that names an opt-out prop of the library's constructs (an acknowledgement is the plugin's opt-out). */
 function libraryOnly(text: string): string {
   return text.replace(/,? or set allow[A-Za-z]+: true/, '');
@@ -71,7 +79,7 @@ export class Scratch {
   private count = 0;
 
   constructor() {
-    this.stack = new Stack(new App({ context: { 'aws:cdk:disable-stack-trace': true } }), 'Scratch');
+    this.stack = new Stack(scratchApp(), 'Scratch');
     this.root = new Construct(this.stack, 'C');
   }
 
@@ -156,7 +164,7 @@ export class Scratch {
    */
   public registryPolicyViolations(where: string, document: unknown, account: string | undefined, region: string | undefined): string[] {
     const id = `P${this.count++}`;
-    const stack = new Stack(new App({ context: { 'aws:cdk:disable-stack-trace': true } }), id,
+    const stack = new Stack(scratchApp(), id,
       account && region ? { env: { account, region } } : {});
     const registry = new ContainerRegistry(stack, 'Registry');
     try {
