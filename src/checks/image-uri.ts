@@ -10,8 +10,14 @@ export interface ImageUri {
   readonly tag?: string;
   /** Logical ids the image refers to with `Ref` (the repository, when it is in the same template). */
   readonly refs: readonly string[];
-  /** The repository path of a literal ECR image URI (`<account>.dkr.ecr.<region>.<suffix>/<path>`). */
+  /**
+   * The repository path of an ECR image URI whose path is written out
+   * (`<account>.dkr.ecr.<region>.<suffix>/<path>`, as `fromRepositoryName` renders it).
+   */
   readonly ecrRepositoryName?: string;
+  /** The account and region of the ECR host, when written out (otherwise the stack's). */
+  readonly ecrAccount?: string;
+  readonly ecrRegion?: string;
 }
 
 const TOKEN = '\u0000';
@@ -66,14 +72,22 @@ export function parseImage(value: unknown): ImageUri {
   const slash = text.lastIndexOf('/');
   const last = text.slice(slash + 1);
   const host = slash >= 0 ? text.slice(0, text.indexOf('/')) : '';
-  const literalEcr = !text.includes(TOKEN) && /\.dkr\.ecr\.[^./]+\./.test(host);
+  // An ECR host (its account and region may be intrinsics) and a repository path written out.
+  const ecrHost = /\.dkr\.ecr\.[^./]+\./.test(host);
+  const path = slash >= 0 ? text.slice(host.length + 1) : '';
+  const literalEcr = ecrHost && !path.includes(TOKEN);
+  const hostParts = /^([^.]*)\.dkr\.ecr\.([^.]*)\./.exec(host);
+  const env = {
+    ecrAccount: hostParts && !hostParts[1].includes(TOKEN) ? hostParts[1] : undefined,
+    ecrRegion: hostParts && !hostParts[2].includes(TOKEN) ? hostParts[2] : undefined,
+  };
   const at = last.indexOf('@');
   if (at >= 0) return { kind: 'digest', refs };
   const colon = last.indexOf(':');
   if (colon < 0) {
     // A token at the end may hold the tag (`${Tag}`) or the whole image.
     if (last.includes(TOKEN) || text === '') return { kind: 'unresolved', refs };
-    return { kind: 'none', refs, ecrRepositoryName: literalEcr ? text.slice(host.length + 1) : undefined };
+    return { kind: 'none', refs, ecrRepositoryName: literalEcr ? text.slice(host.length + 1) : undefined, ...env };
   }
   const tag = last.slice(colon + 1);
   if (tag.includes(TOKEN)) return { kind: 'unresolved', refs };
@@ -83,5 +97,6 @@ export function parseImage(value: unknown): ImageUri {
     tag,
     refs,
     ecrRepositoryName: literalEcr ? repositoryPath.slice(host.length + 1) : undefined,
+    ...env,
   };
 }

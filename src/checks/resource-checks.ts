@@ -14,7 +14,7 @@ import { lifecyclePolicyViolations, Scratch, TagMutabilitySettings } from './ada
 import * as C from './catalog';
 import type { CheckRule } from './catalog';
 import type { Finding, SynthesizedStack } from './finding';
-import { parseImage } from './image-uri';
+import { ImageUri, parseImage } from './image-uri';
 import { holdsIntrinsic, isIntrinsic, jsonDocument, resourceKey, resourcesOf, TemplateResource } from './stack-model';
 import { message } from '../private/validate';
 import * as rules from '../rules';
@@ -25,7 +25,7 @@ export interface CheckContext {
   readonly scratch: Scratch;
   /** Every resource of the app by stack path and logical id. */
   readonly byLogicalId: ReadonlyMap<string, TemplateResource>;
-  /** Repositories of the app with a literal name, by name. */
+  /** Repositories of the app with a literal name, by `<account>/<region>/<name>` of their stack. */
   readonly repositoriesByName: ReadonlyMap<string, TemplateResource>;
   /** Stack paths of the stacks that hold a registry scanning configuration. */
   readonly scanningEnvironments: ReadonlySet<string>;
@@ -260,14 +260,18 @@ function concreteNumber(value: unknown): number | undefined {
   return undefined;
 }
 
-/** The repository of the app an image comes from: by `Ref` in the same template, or by literal name. */
-function repositoryOfImage(stack: SynthesizedStack, refs: readonly string[], name: string | undefined,
-  context: CheckContext): TemplateResource | undefined {
-  for (const ref of refs) {
+/**
+ * The repository of the app an image comes from: by `Ref` in the same template, or by its name in
+ * the image URI, among the repositories of the same account and region.
+ */
+function repositoryOfImage(stack: SynthesizedStack, image: ImageUri, context: CheckContext): TemplateResource | undefined {
+  for (const ref of image.refs) {
     const resource = context.byLogicalId.get(key(stack, ref));
     if (resource?.type === 'AWS::ECR::Repository') return resource;
   }
-  return name !== undefined ? context.repositoriesByName.get(name) : undefined;
+  if (image.ecrRepositoryName === undefined) return undefined;
+  const env = `${image.ecrAccount ?? stack.account ?? '?'}/${image.ecrRegion ?? stack.region ?? '?'}`;
+  return context.repositoriesByName.get(`${env}/${image.ecrRepositoryName}`);
 }
 
 function checkImage(resource: TemplateResource, index: number, image: unknown, context: CheckContext): Finding[] {
@@ -278,7 +282,7 @@ function checkImage(resource: TemplateResource, index: number, image: unknown, c
   const tag = parsed.kind === 'none' ? 'latest' : parsed.tag!;
   const syntax = rules.checkImageTag(`container ${index} image tag`, tag);
   if (syntax.length) return fromViolations(resource, property, syntax);
-  const repository = repositoryOfImage(resource.stack, parsed.refs, parsed.ecrRepositoryName, context);
+  const repository = repositoryOfImage(resource.stack, parsed, context);
   const s = repository ? mutabilitySettings(repository.properties) : undefined;
   const settings = s && !('intrinsic' in s) ? s : undefined;
   const verdict = context.scratch.imageTagVerdict(tag, settings);
@@ -354,7 +358,9 @@ export function checkResources(stacks: readonly SynthesizedStack[], paths?: Read
   const scanningEnvironments = new Set<string>();
   for (const r of resources) {
     byLogicalId.set(key(r.stack, r.logicalId), r);
-    if (r.type === 'AWS::ECR::Repository' && typeof r.properties.RepositoryName === 'string') repositoriesByName.set(r.properties.RepositoryName, r);
+    if (r.type === 'AWS::ECR::Repository' && typeof r.properties.RepositoryName === 'string') {
+      repositoriesByName.set(`${envOf(r.stack)}/${r.properties.RepositoryName}`, r);
+    }
     if (r.type === 'AWS::ECR::RegistryScanningConfiguration') scanningEnvironments.add(envOf(r.stack));
   }
   const context: CheckContext = { scratch: new Scratch(), byLogicalId, repositoriesByName, scanningEnvironments };

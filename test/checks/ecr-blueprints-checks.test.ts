@@ -356,6 +356,27 @@ describe('AWS::ECS::TaskDefinition', () => {
     expect(ruleIds(result, 'error')).toEqual(['ECRB-ECS-MUTABLE-TAG']);
   });
 
+  test('ECRB-ECS-MUTABLE-TAG: a repository of another stack imported by name is recognised', () => {
+    const result = runChecks((a: App) => {
+      const platform = new Stack(a, 'Platform', { env: ENV });
+      cleanRepository(platform, 'Api', { repositoryName: 'team-a/api', imageTagMutability: ecr.TagMutability.MUTABLE });
+      const service = new Stack(a, 'Service', { env: ENV });
+      cleanTask(service, ecr.Repository.fromRepositoryName(service, 'Api', 'team-a/api'));
+    });
+    expect(ruleIds(result, 'error')).toEqual(['ECRB-ECS-MUTABLE-TAG']);
+    expect(ofRule(result, 'ECRB-ECS-MUTABLE-TAG')[0].description).toContain('(repository Platform/Api/Resource)');
+  });
+
+  test('ECRB-ECS-MUTABLE-TAG boundary: a repository of the same name in another region is another repository', () => {
+    const result = runChecks((a: App) => {
+      const platform = new Stack(a, 'Platform', { env: { account: ENV.account, region: 'eu-west-1' } });
+      cleanRepository(platform, 'Api', { repositoryName: 'team-a/api', imageTagMutability: ecr.TagMutability.MUTABLE });
+      const service = new Stack(a, 'Service', { env: ENV });
+      cleanTask(service, ecr.Repository.fromRepositoryName(service, 'Api', 'team-a/api'));
+    });
+    expect(ruleIds(result, 'error')).toEqual([]);
+  });
+
   test('ECRB-ECS-MUTABLE-TAG boundary: a tag a MUTABLE_WITH_EXCLUSION filter makes immutable passes', () => {
     const result = app(stack => {
       const repository = cleanRepository(stack, 'Mixed', { imageTagMutability: ecr.TagMutability.MUTABLE });
