@@ -67,7 +67,7 @@ export function checkRegistryScanning(scanType: string, rules: readonly Scanning
   const v = (p: string, value: unknown, rule: string) => [violation(REGISTRY_SCANNING, p, value, rule)];
   if (!isUnresolved(scanType) && !['BASIC', 'ENHANCED'].includes(scanType)) return v(`${property} scanType`, scanType, 'must be BASIC or ENHANCED');
   if (isUnresolved(rules)) return [];
-  if (rules.length > MAX_SCAN_RULES) return v(`${property} rules`, rules.length, `ECR accepts at most ${MAX_SCAN_RULES} scanning rules`);
+  if (rules.length > MAX_SCAN_RULES) return v(`${property} rules`, rules, `must have 0-${MAX_SCAN_RULES} entries (got ${rules.length})`);
   for (const rule of rules) {
     if (!isUnresolved(rule.frequency) && !['SCAN_ON_PUSH', 'CONTINUOUS_SCAN'].includes(rule.frequency)) {
       return v(`${property} frequency`, rule.frequency, 'must be SCAN_ON_PUSH or CONTINUOUS_SCAN');
@@ -81,7 +81,7 @@ export function checkRegistryScanning(scanType: string, rules: readonly Scanning
         'a scanning rule without filters selects no repository; use "*" for every repository or leave the rule out');
     }
     if (rule.filters.length > MAX_SCAN_FILTERS) {
-      return v(`${property} repositoryFilters`, rule.filters.length, `a scanning rule takes 1-${MAX_SCAN_FILTERS} filters`);
+      return v(`${property} repositoryFilters`, rule.filters, `must have 1-${MAX_SCAN_FILTERS} entries (got ${rule.filters.length})`);
     }
     for (const filter of rule.filters) {
       if (isUnresolved(filter)) continue;

@@ -332,7 +332,7 @@ describe('ECRB-REGISTRY-SCANNING', () => {
     });
     Template.fromStack(s).hasResourceProperties('AWS::ECR::RegistryScanningConfiguration', { ScanType: 'ENHANCED' });
     expect(rules.checkRegistryScanning('ENHANCED', [{ frequency: 'SCAN_ON_PUSH', filters: ['*'] }, { frequency: 'SCAN_ON_PUSH', filters: ['a'] }, { frequency: 'SCAN_ON_PUSH', filters: ['b'] }]))
-      .toEqual([expect.objectContaining({ rule: 'ECR accepts at most 2 scanning rules' })]);
+      .toEqual([expect.objectContaining({ ruleId: 'ECRB-REGISTRY-SCANNING', rule: 'must have 0-2 entries (got 3)' })]);
   });
 });
 
