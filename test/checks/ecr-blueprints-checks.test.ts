@@ -234,6 +234,16 @@ describe('registry resources', () => {
     expect(replicate('eu-west-1').violations).toEqual([]);
   });
 
+  test('ECRB-REGION-UNLISTED: a well-formed region far from every known one warns, synth goes on', () => {
+    const result = app(stack => {
+      new ecr.CfnReplicationConfiguration(stack, 'Replication', {
+        replicationConfiguration: { rules: [{ destinations: [{ region: 'zz-north-7', registryId: '123456789012' }] }] },
+      });
+    });
+    expect(result.failed).toBe(false);
+    expect(ruleIds(result)).toEqual(['ECRB-REGION-UNLISTED']);
+  });
+
   test('ECRB-PULL-THROUGH-CACHE: a one-character prefix and a credential secret ECR cannot read fail synth', () => {
     const result = app(stack => {
       const secret = new secretsmanager.Secret(stack, 'DockerHub', { secretName: 'dockerhub-credentials' });
