@@ -1,14 +1,12 @@
 /**
  * Thin adapters to the rules of the library that are not yet pure functions of src/rules: they
- * live in a value object (`LifecyclePolicy.fromJson`), a policy check that takes a construct
- * (`checkRepositoryPolicy`), or a construct (`ImageReference.fromRepository`,
- * `TaggedImageTaskDefinition`). Nothing here decides a rule: each adapter turns plain template data
+ * live in a policy check that takes a construct (`checkRepositoryPolicy`), or in a construct
+ * (`ContainerRegistry`'s registry policy check, `ImageReference.fromRepository`,
+ * `TaggedImageTaskDefinition`'s root-user check). Nothing here decides a rule: each adapter turns plain template data
  * into the inputs of the library's implementation, runs it, and returns what it refused. When the
  * rule becomes a function of src/rules, the adapter's body becomes one call to it.
  *
  * Merge notes:
- * - `lifecyclePolicyViolations`: becomes `checkLifecyclePolicyText(text)` (src/lifecycle), which
- *   returns violations with the precise ids ECRB-LIFECYCLE-RULE / -POLICY / -TEXT.
  * - `repositoryPolicyViolations` and `registryPolicyViolations`: become the security issue's
  *   src/rules/resource-policy.ts functions (the `*`-principal reading).
  *
@@ -20,7 +18,6 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { ImageReference } from '../ecs/image-reference';
 import { TaggedImageTaskDefinition } from '../ecs/tagged-image-task-definition';
-import { LifecyclePolicy } from '../lifecycle/lifecycle-policy';
 import { checkRepositoryPolicy } from '../private/policy-checks';
 import { message } from '../private/validate';
 import { ContainerRegistry } from '../registry/container-registry';
@@ -29,16 +26,6 @@ import { ContainerRegistry } from '../registry/container-registry';
 export interface TagMutabilitySettings {
   readonly mode: string;
   readonly filters: readonly string[];
-}
-
-/** Lifecycle policy text: exactly `LifecyclePolicy.fromJson`. */
-export function lifecyclePolicyViolations(where: string, text: string): string[] {
-  try {
-    LifecyclePolicy.fromJson(text);
-    return [];
-  } catch (e) {
-    return (e as Error).message.split('\n').map(m => `${where}: ${m}`);
-  }
 }
 
 /**

@@ -42,8 +42,12 @@ export const NO_SCAN = library(rules.NO_SCAN_ON_PUSH,
   'set ImageScanningConfiguration.ScanOnPush (imageScanOnPush: true) or add a registry scanning configuration');
 export const NO_LIFECYCLE = library(rules.NO_LIFECYCLE_POLICY,
   'add lifecycle rules, for example expire untagged images after 14 days and keep the newest 100 tagged images');
+export const LIFECYCLE_RULE = library(rules.LIFECYCLE_RULE,
+  'correct the field of the lifecycle rule the message names');
 export const LIFECYCLE_POLICY = library(rules.LIFECYCLE_POLICY,
-  'correct the lifecycle rule the message names (priorities, selection, count and action fields)');
+  'make the rules fit together as the message says (priorities, one any rule last, distinct tag lists, size)');
+export const LIFECYCLE_TEXT = library(rules.LIFECYCLE_POLICY_TEXT,
+  'write the lifecycle policy JSON in the documented shape (the field the message names)');
 export const REGION_NAME = library(rules.REGION_NAME, 'use a region name of the partition, for example eu-west-1');
 export const REGION_UNLISTED = library(rules.REGION_UNLISTED, 'check the region name; upgrade aws-cdk-lib if the region is new');
 export const PARTITION_RESOURCE = library(rules.PARTITION_RESOURCE, 'remove the resource from stacks of that region');
@@ -100,7 +104,7 @@ export const ACK_REASON = own('ECRB-ACK-REASON', 'error',
 
 /** Every rule the plugin reports, in the order of the README table. */
 export const CHECK_RULES: readonly CheckRule[] = [
-  REPO_NAME, TAG_MUTABILITY, ENCRYPTION, MUTABLE_TAGS, NO_SCAN, NO_LIFECYCLE, LIFECYCLE_POLICY, REPO_POLICY,
+  REPO_NAME, TAG_MUTABILITY, ENCRYPTION, MUTABLE_TAGS, NO_SCAN, NO_LIFECYCLE, LIFECYCLE_RULE, LIFECYCLE_POLICY, LIFECYCLE_TEXT, REPO_POLICY,
   REGISTRY_SCANNING, REPLICATION, REGION_NAME, REGION_UNLISTED, PULL_THROUGH_CACHE, PARTITION_RESOURCE, CREATION_TEMPLATE, REGISTRY_POLICY,
   ECS_LATEST, ECS_NO_TAG, ECS_MUTABLE_TAG, IMAGE_TAG, LATEST_FROM_IMMUTABLE, FARGATE_TASK_SIZE, CONTAINER_MEMORY,
   ECS_ROOT_USER, ECS_READONLY_ROOT, UNRESOLVED, ACK_REASON,

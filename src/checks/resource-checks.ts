@@ -10,12 +10,13 @@
  *
  * Internal: not part of the jsii API.
  */
-import { lifecyclePolicyViolations, Scratch, TagMutabilitySettings } from './adapters';
+import { Scratch, TagMutabilitySettings } from './adapters';
 import * as C from './catalog';
 import type { CheckRule } from './catalog';
 import type { Finding, SynthesizedStack } from './finding';
 import { ImageUri, parseImage } from './image-uri';
 import { holdsIntrinsic, isIntrinsic, jsonDocument, resourceKey, resourcesOf, TemplateResource } from './stack-model';
+import { checkLifecyclePolicyText } from '../lifecycle/lifecycle-policy';
 import { message } from '../private/validate';
 import * as rules from '../rules';
 import type { Violation } from '../rules';
@@ -130,7 +131,8 @@ function checkEncryption(resource: TemplateResource, config: any, property: stri
 function checkLifecycleText(resource: TemplateResource, property: string, text: unknown): Finding[] {
   if (text === undefined) return [];
   if (typeof text !== 'string') return [unresolved(resource, property, text, C.LIFECYCLE_POLICY)];
-  return fromMessages(C.LIFECYCLE_POLICY, resource, property, text, lifecyclePolicyViolations(whereOf(resource), text));
+  // Exactly LifecyclePolicy.fromJson's verdict, as violations.
+  return fromViolations(resource, property, checkLifecyclePolicyText(text, property));
 }
 
 function checkPolicy(resource: TemplateResource, property: string, raw: unknown, rule: CheckRule, context: CheckContext): Finding[] {

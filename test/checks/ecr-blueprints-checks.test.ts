@@ -157,26 +157,28 @@ describe('AWS::ECR::Repository', () => {
     expect(ofRule(result, 'ECRB-REPO-NO-SCAN')).toEqual([]);
   });
 
-  test('ECRB-LIFECYCLE-POLICY: the policy text is checked exactly as LifecyclePolicy.fromJson checks it', () => {
+  test('ECRB-LIFECYCLE-POLICY: the policy text is checked exactly as LifecyclePolicy.fromJson checks it (same rule id, same words)', () => {
     const text = JSON.stringify({
       rules: [
         { rulePriority: 1, description: 'keep everything', selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 500 }, action: { type: 'expire' } },
         { rulePriority: 2, description: 'expire untagged', selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 14 }, action: { type: 'expire' } },
       ],
     });
-    let expected = '';
+    // What LifecyclePolicy.fromJson says about the same text: the same rule, in the same words.
+    let refusal: any;
     try {
       LifecyclePolicy.fromJson(text);
     } catch (e) {
-      expected = (e as Error).message;
+      refusal = e;
     }
-    expect(expected).toContain('any');
+    expect(refusal?.rule).toContain('the tagStatus any rule "keep everything" must have a higher priority number');
     const result = app((_stack, repository) => {
       (repository.node.defaultChild as ecr.CfnRepository).lifecyclePolicy = { lifecyclePolicyText: text };
     });
-    expect(ruleIds(result, 'error')).toEqual(['ECRB-LIFECYCLE-POLICY']);
+    expect(ruleIds(result, 'error')).toEqual([refusal.ruleId]);
+    expect(refusal.ruleId).toBe('ECRB-LIFECYCLE-POLICY');
     const [v] = ofRule(result, 'ECRB-LIFECYCLE-POLICY');
-    expect(v.description).toContain(`Service/Api/Resource: ${expected}`);
+    expect(v.description).toContain(`Service/Api/Resource: invalid LifecyclePolicy.LifecyclePolicyText priority 1: ${refusal.rule}`);
     expect(v.violatingConstructs[0].cloudFormationResource?.propertyPaths).toEqual(['Properties.LifecyclePolicy.LifecyclePolicyText']);
   });
 
@@ -295,8 +297,8 @@ describe('registry resources', () => {
         lifecyclePolicy: JSON.stringify({ rules: [{ rulePriority: 0, selection: { tagStatus: 'untagged', countType: 'sinceImagePushed', countUnit: 'days', countNumber: 14 }, action: { type: 'expire' } }] }),
       });
     });
-    expect(ruleIds(result, 'error')).toEqual(['ECRB-LIFECYCLE-POLICY']);
-    expect(ofRule(result, 'ECRB-LIFECYCLE-POLICY')[0].violatingConstructs[0].constructPath).toBe('Service/Template');
+    expect(ruleIds(result, 'error')).toEqual(['ECRB-LIFECYCLE-TEXT']);
+    expect(ofRule(result, 'ECRB-LIFECYCLE-TEXT')[0].violatingConstructs[0].constructPath).toBe('Service/Template');
   });
 });
 
