@@ -75,6 +75,8 @@ export class BlueprintValidationError extends Error {
   public readonly rule: string;
   /** The id of the rule (src/rules) that was broken, when one was. */
   public readonly ruleId?: string;
+  /** Further messages of the same check (for example every other problem of one lifecycle policy). */
+  public readonly more: readonly string[];
 
   /**
    * @param more further messages of the same check, one a line after the first
@@ -90,11 +92,15 @@ export class BlueprintValidationError extends Error {
     this.value = value;
     this.rule = rule;
     this.ruleId = ruleId;
+    this.more = more;
   }
 
   /** The same error, said at another place (a value object's error raised while a construct is built). */
   public at(where: Where): BlueprintValidationError {
-    return new BlueprintValidationError(where, this.property, this.value, this.rule, this.ruleId);
+    const from = `${this.constructPath}: `;
+    const to = `${whereText(where)}: `;
+    return new BlueprintValidationError(where, this.property, this.value, this.rule, this.ruleId,
+      this.more.map(m => m.startsWith(from) ? to + m.slice(from.length) : m));
   }
 }
 
