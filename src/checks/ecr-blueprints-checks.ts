@@ -80,7 +80,8 @@ export class EcrBlueprintsChecks implements IPolicyValidationPlugin {
    */
   public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
     const stacks = stacksOf(context);
-    const findings: Finding[] = [...checkResources(stacks, constructPathsOf(context.appConstruct))];
+    let paths: Map<string, string> | undefined;
+    const findings: Finding[] = [...checkResources(stacks, () => paths ??= constructPathsOf(context.appConstruct))];
     for (const analysis of APP_ANALYSES) findings.push(...analysis(stacks));
     const violations = findings.map(toViolation);
     violations.push(...acknowledgementsWithoutReason(context.appConstruct));

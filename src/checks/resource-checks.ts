@@ -353,7 +353,7 @@ export const RESOURCE_CHECKS: ReadonlyMap<string, ResourceCheck> = new Map([
 ]);
 
 /** Runs every resource check over the stacks of the app. */
-export function checkResources(stacks: readonly SynthesizedStack[], paths?: ReadonlyMap<string, string>): Finding[] {
+export function checkResources(stacks: readonly SynthesizedStack[], paths?: () => ReadonlyMap<string, string>): Finding[] {
   const resources = resourcesOf(stacks, paths);
   const byLogicalId = new Map<string, TemplateResource>();
   const repositoriesByName = new Map<string, TemplateResource>();

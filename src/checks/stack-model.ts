@@ -53,18 +53,25 @@ export function constructPathsOf(root: IConstruct): Map<string, string> {
   return paths;
 }
 
-/** Every resource of every stack, in template order. */
-export function resourcesOf(stacks: readonly SynthesizedStack[], paths: ReadonlyMap<string, string> = new Map()): TemplateResource[] {
+/**
+ * Every resource of every stack, in template order. `paths` gives the construct paths when the
+ * template has no `aws:cdk:path` metadata; it is called only when a path is read (for a finding),
+ * so a clean app does not pay for walking the construct tree.
+ */
+export function resourcesOf(stacks: readonly SynthesizedStack[], paths: () => ReadonlyMap<string, string> = () => new Map()): TemplateResource[] {
   const out: TemplateResource[] = [];
   for (const stack of stacks) {
     for (const [logicalId, resource] of Object.entries<any>(stack.template?.Resources ?? {})) {
       if (!resource || typeof resource !== 'object') continue;
+      const metadataPath: string | undefined = resource.Metadata?.['aws:cdk:path'];
       out.push({
         stack,
         logicalId,
         type: String(resource.Type),
         properties: resource.Properties ?? {},
-        constructPath: resource.Metadata?.['aws:cdk:path'] ?? paths.get(resourceKey(stack.constructPath, logicalId)),
+        get constructPath() {
+          return metadataPath ?? paths().get(resourceKey(stack.constructPath, logicalId));
+        },
       });
     }
   }
