@@ -7,13 +7,18 @@
  * directory (so module loading and tsx transpilation of the library are not timed, for either side),
  * then times building and synthesizing the app with N repositories. Prints one JSON line.
  *
+ * With BENCH_CHECKS=1 (bench/checks.ts), EcrBlueprintsChecks is registered on the app, so the
+ * time includes the plugin's run over the synthesized templates; with BENCH_CHECKS=noop, a plugin
+ * that reports nothing (what aws-cdk-lib itself spends on any registered plugin).
+ *
  * The template validator is off (CDK_VALIDATION=false, set by the parent). CloudFormation's
  * 500-resource limit check is off as well: N = 800 makes one stack of about 5,000 resources, which a
  * real app would split; the cost per repository is what is measured.
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { EcrBlueprintsChecks } from 'cdk-ecr-blueprints';
 
 interface AppModule {
   buildApp(app: App, count: number): Stack;
@@ -25,15 +30,37 @@ const CONTEXT = {
   '@aws-cdk/core:stackResourceLimit': 0,
 };
 
-/** Wall and CPU (user + system, all threads) milliseconds of building and synthesizing the app. */
-function synth(mod: AppModule, count: number, outdir: string): { ms: number; cpuMs: number } {
+/**
+ * Wall and CPU (user + system, all threads) milliseconds of building and synthesizing the app, and
+ * the CPU milliseconds spent inside EcrBlueprintsChecks' validate() when it is registered.
+ */
+function synth(mod: AppModule, count: number, outdir: string): { ms: number; cpuMs: number; checksCpuMs?: number } {
   const started = process.hrtime.bigint();
   const cpu = process.cpuUsage();
   const app = new App({ outdir, context: CONTEXT });
+  let checksCpuMs: number | undefined;
+  if (process.env.BENCH_CHECKS === 'noop') {
+    // What aws-cdk-lib spends on any registered plugin (the construct tree, the report), for comparison.
+    Validations.of(app).addPlugins({ name: 'Noop', validate: () => ({ success: true, violations: [] }) });
+  }
+  if (process.env.BENCH_CHECKS === '1') {
+    const plugin = new EcrBlueprintsChecks();
+    const validate = plugin.validate.bind(plugin);
+    plugin.validate = (context) => {
+      const before = process.cpuUsage();
+      try {
+        return validate(context);
+      } finally {
+        const spent = process.cpuUsage(before);
+        checksCpuMs = (checksCpuMs ?? 0) + (spent.user + spent.system) / 1000;
+      }
+    };
+    Validations.of(app).addPlugins(plugin);
+  }
   mod.buildApp(app, count);
   app.synth();
   const used = process.cpuUsage(cpu);
-  return { ms: Number(process.hrtime.bigint() - started) / 1e6, cpuMs: (used.user + used.system) / 1000 };
+  return { ms: Number(process.hrtime.bigint() - started) / 1e6, cpuMs: (used.user + used.system) / 1000, checksCpuMs };
 }
 
 function main(): void {
@@ -46,7 +73,7 @@ function main(): void {
   const mod = require(path.join(__dirname, 'apps', side)) as AppModule;
 
   synth(mod, 1, path.join(outdir, 'warm-up'));
-  const { ms, cpuMs } = synth(mod, count, path.join(outdir, 'measured'));
+  const { ms, cpuMs, checksCpuMs } = synth(mod, count, path.join(outdir, 'measured'));
 
   let templateBytes = 0;
   let resources = 0;
@@ -62,7 +89,7 @@ function main(): void {
   }
   // maxRSS is the process's high-water mark in KiB.
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
-  console.log(JSON.stringify({ side, count, ms, cpuMs, peakRssMiB, templateBytes, resources, types }));
+  console.log(JSON.stringify({ side, count, ms, cpuMs, checksCpuMs, peakRssMiB, templateBytes, resources, types }));
 }
 
 main();

@@ -3,3 +3,4 @@ export * from './repository';
 export * from './registry';
 export * from './public';
 export * from './ecs';
+export * from './checks';

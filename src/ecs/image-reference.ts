@@ -4,18 +4,12 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { allowDigest } from '../private/deployed-images';
-import {
-  IMAGE_DIGEST_PATTERN,
-  IMAGE_DIGEST_RULE,
-  IMAGE_TAG_PATTERN,
-  IMAGE_TAG_RULE,
-  REPOSITORY_NAME_PATTERN,
-  REPOSITORY_NAME_RULE,
-} from '../private/ecr-rules';
+import { REPOSITORY_NAME_PATTERN, REPOSITORY_NAME_RULE } from '../private/ecr-rules';
 import { TagMutabilityKnowledge, tagMutabilityOf } from '../private/tag-mutability';
-import { checkLength, checkPattern, fail, isUnresolved } from '../private/validate';
+import { applyViolations, checkLength, checkPattern, fail, isUnresolved } from '../private/validate';
 import { IPullThroughCacheSource } from '../registry/pull-through-cache-rule';
 import { SecureRepository } from '../repository/secure-repository';
+import { checkImageDigest, checkImageTag, checkLatestTag } from '../rules/ecs';
 
 /**
  * Which image of a repository to run: a `tag` or a `digest`; with `ImageReference.fromRepository`,
@@ -310,6 +304,7 @@ export class ImageReference {
         'protected from the lifecycle rules; use a tag known at synth time or a digest');
       return;
     }
+    applyViolations(taskDefinition, checkLatestTag('tag', tag, !repository.isTagMutable(tag), false));
     if (this.digest !== undefined) repository.protectDigest(this.digest, tag, taskDefinition.node.path);
     else repository.protectTag(tag, taskDefinition.node.path);
   }
@@ -324,8 +319,7 @@ function checkTagOrDigest(where: IConstruct, options: ImageReferenceOptions, bot
   if (!both && tag !== undefined && digest !== undefined) {
     fail(where, 'image reference', { tag, digest }, 'give exactly one of tag or digest');
   }
-  checkPattern(where, 'tag', tag, IMAGE_TAG_PATTERN, IMAGE_TAG_RULE);
-  checkPattern(where, 'digest', digest, IMAGE_DIGEST_PATTERN, IMAGE_DIGEST_RULE);
+  applyViolations(where, [...checkImageTag('tag', tag), ...checkImageDigest('digest', digest)]);
   return { tag, digest };
 }
 

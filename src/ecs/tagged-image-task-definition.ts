@@ -5,10 +5,10 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ImageReference } from './image-reference';
-import { checkFargateTaskSize } from '../private/fargate';
 import { limitGrantsToAwsServices } from '../private/kms';
 import { ManagedPolicyRole } from '../private/managed-policy-role';
-import { checkInteger, checkLength, checkPattern, checkUnique, fail, isUnresolved } from '../private/validate';
+import { applyViolations, checkInteger, checkLength, checkPattern, checkUnique, fail, isUnresolved, violationMessages } from '../private/validate';
+import { checkContainerMemory, checkFargateTaskSize } from '../rules/ecs';
 
 /**
  * Properties of a `TaggedImageTaskDefinition`.
@@ -369,8 +369,10 @@ export class TaggedImageTaskDefinition extends ecs.FargateTaskDefinition {
     this.taskMemoryMiB = memoryLimitMiB;
     this.logStreamPrefix = props.logStreamPrefix ?? 'ecs';
 
-    checkFargateTaskSize(this, cpu, memoryLimitMiB);
+    applyViolations(this, checkFargateTaskSize(cpu, memoryLimitMiB));
     checkInteger(this, 'containerMemoryLimitMiB', props.containerMemoryLimitMiB, { min: 4 });
+    // Users can add containers to this task definition: their memory is checked against the task's at synth.
+    this.node.addValidation({ validate: () => this.validateContainerMemory(memoryLimitMiB) });
     checkPattern(this, 'family', props.family, ECS_NAME_PATTERN, ECS_NAME_RULE);
     const containerName = props.containerName ?? 'app';
     const user = props.user ?? '1000:1000';
@@ -549,6 +551,20 @@ export class TaggedImageTaskDefinition extends ecs.FargateTaskDefinition {
       this.taskRole.addManagedPolicy(this._taskRolePolicy);
     }
     this._taskRolePolicy.addStatements(statement);
+  }
+
+  /** Every container, as the template will have it, against the task memory (ECRB-CONTAINER-MEMORY). */
+  private validateContainerMemory(taskMemoryMiB: number): string[] {
+    const cfn = this.node.defaultChild as ecs.CfnTaskDefinition;
+    const containers = Stack.of(this).resolve(cfn.containerDefinitions) as Array<Record<string, unknown>> | undefined;
+    if (!Array.isArray(containers)) return [];
+    // The L1 holds the container definitions in its own (camelCase) shape until it renders the template.
+    const number = (value: unknown) => typeof value === 'number' ? value : undefined;
+    return violationMessages(this, checkContainerMemory(taskMemoryMiB, containers.map(c => ({
+      name: String(c.name ?? c.Name),
+      memory: number(c.memory ?? c.Memory),
+      memoryReservation: number(c.memoryReservation ?? c.MemoryReservation),
+    }))));
   }
 
   /**

@@ -15,7 +15,19 @@ import {
   LIFECYCLE_POLICY_MAX_CHARS,
   LIFECYCLE_POLICY_MIN_CHARS,
 } from '../private/ecr-rules';
-import { checkPattern, fail, isUnresolved, message, show, Where } from '../private/validate';
+import {
+  BlueprintValidationError,
+  checkPattern,
+  fail,
+  isBlueprintValidationError,
+  isUnresolved,
+  show,
+  Violation,
+  violationMessages,
+  Where,
+} from '../private/validate';
+import { LIFECYCLE_POLICY, LIFECYCLE_POLICY_TEXT, PROTECTED_TAG_TOKEN } from '../rules/lifecycle';
+import { violation } from '../rules/rule';
 
 /**
  * Properties of a `LifecyclePolicy`.
@@ -69,13 +81,14 @@ export class LifecyclePolicy {
    */
   public static fromJson(text: string): LifecyclePolicy {
     const policy = new LifecyclePolicy({ rules: parseLifecyclePolicyText(text) });
-    const errors = policy.validate('LifecyclePolicy.fromJson');
-    if (errors.length) throw new Error(errors.join('\n'));
+    throwAll('LifecyclePolicy.fromJson', policy._violations());
     return policy;
   }
 
   private readonly _rules: LifecycleRule[] = [];
   private readonly _protected = new Map<string, string>();
+  /** The construct this policy belongs to, once attached: from then on every addition is checked at once. */
+  private _owner?: Where;
 
   constructor(props: LifecyclePolicyProps = {}) {
     for (const rule of props.rules ?? []) this.addRule(rule);
@@ -88,11 +101,31 @@ export class LifecyclePolicy {
     if (rule.priority !== undefined && !isUnresolved(rule.priority)) {
       const clash = this._rules.find(r => r.priority === rule.priority);
       if (clash) {
-        fail('LifecyclePolicy.addRule', 'priority', rule.priority,
+        fail(this._owner ?? 'LifecyclePolicy.addRule', 'priority', rule.priority,
           `priority ${rule.priority} is already used by rule "${clash.description ?? clash.tagStatus}"; rule priorities must be unique`);
       }
     }
     this._rules.push(rule);
+    if (this._owner) this.checkOrUndo(() => this._rules.pop());
+  }
+
+  /**
+   * Attaches the policy to the construct that renders it: the policy is checked now, and every
+   * later `addRule()` and `protectTag()` is checked when it is called, so that errors name the
+   * construct and are raised from the caller's code (not from inside token resolution at synth).
+   * @internal
+   */
+  public _attach(owner: Where): void {
+    this._owner = owner;
+    throwAll(owner, this._violations());
+  }
+
+  /** Throws the policy's first error at the owner after undoing the change that caused it. */
+  private checkOrUndo(undo: () => void): void {
+    const violations = this._violations();
+    if (violations.length === 0) return;
+    undo();
+    throwAll(this._owner!, violations);
   }
 
   /**
@@ -109,12 +142,18 @@ export class LifecyclePolicy {
    * @param reason why the tag is protected, stored in the rule description
    */
   public protectTag(tag: string, reason?: string): void {
-    checkPattern('LifecyclePolicy.protectTag', 'tag', tag, IMAGE_TAG_PATTERN, IMAGE_TAG_RULE);
+    const where = this._owner ?? 'LifecyclePolicy.protectTag';
+    checkPattern(where, 'tag', tag, IMAGE_TAG_PATTERN, IMAGE_TAG_RULE);
     if (isUnresolved(tag)) {
-      fail('LifecyclePolicy.protectTag', 'tag', tag, 'a protected tag must be known at synth time to be written into the lifecycle policy');
+      throw new BlueprintValidationError(where, 'tag', tag,
+        'a protected tag must be known at synth time to be written into the lifecycle policy', PROTECTED_TAG_TOKEN.id);
     }
-    if (!this._protected.has(tag) || reason) {
-      this._protected.set(tag, reason ?? this._protected.get(tag) ?? 'protected tag');
+    const before = this._protected.get(tag);
+    if (before === undefined || reason) {
+      this._protected.set(tag, reason ?? before ?? 'protected tag');
+    }
+    if (this._owner) {
+      this.checkOrUndo(() => before === undefined ? this._protected.delete(tag) : this._protected.set(tag, before));
     }
   }
 
@@ -138,31 +177,35 @@ export class LifecyclePolicy {
    * priority, sorted by priority.
    */
   public resolvedRules(): LifecycleRule[] {
-    const protections = [...this._protected.entries()].map(([tag, reason]) => LifecycleRule.custom({
+    const protections = [...this._protected.entries()].map(([tag, reason]) => LifecycleRule._fromProps('LifecyclePolicy.protectTag', {
       tagStatus: TagStatus.TAGGED,
       tagPatternList: [tag],
       countType: LifecycleCountType.IMAGE_COUNT_MORE_THAN,
       countNumber: PROTECTION_COUNT,
-      description: `Protect tag ${tag} (${reason}): selecting it here stops lower-priority rules; this rule never fires`,
-    }));
+      description: `Protect tag ${tag} (${bounded(reason)}): selecting it here stops lower-priority rules; this rule never fires`,
+    }, true));
     // A rule only selects images of its storage class, so archived images need their own protection
     // rule, and only when some rule could expire archived images.
     if (this._rules.some(r => r.storageClass === LifecycleStorageClass.ARCHIVE)) {
-      protections.push(...[...this._protected.entries()].map(([tag, reason]) => LifecycleRule.custom({
+      protections.push(...[...this._protected.entries()].map(([tag, reason]) => LifecycleRule._fromProps('LifecyclePolicy.protectTag', {
         tagStatus: TagStatus.TAGGED,
         tagPatternList: [tag],
         storageClass: LifecycleStorageClass.ARCHIVE,
         countType: LifecycleCountType.SINCE_IMAGE_TRANSITIONED,
         countNumber: PROTECTION_ARCHIVE_DAYS,
-        description: `Protect archived tag ${tag} (${reason}): selecting it here stops lower-priority rules; this rule never fires`,
-      })));
+        description: `Protect archived tag ${tag} (${bounded(reason)}): selecting it here stops lower-priority rules; this rule never fires`,
+      }, true)));
     }
 
+    // A priority held in a token (a CfnParameter) is written as given and takes no part in the
+    // arithmetic: the numbers around it are the known ones. ECR refuses the policy at deployment if
+    // the parameter's value collides with another priority, so no protection is lost silently.
     const explicit = this._rules.filter(r => r.priority !== undefined);
+    const known = explicit.filter(r => !isUnresolved(r.priority));
     const auto = this._rules.filter(r => r.priority === undefined);
-    const used = new Set(explicit.map(r => r.priority!));
+    const used = new Set(known.map(r => r.priority!));
     const numbered: LifecycleRule[] = [...explicit];
-    let next = Math.max(0, ...explicit.filter(r => r.tagStatus !== TagStatus.ANY).map(r => r.priority!)) + 1;
+    let next = Math.max(0, ...known.filter(r => r.tagStatus !== TagStatus.ANY).map(r => r.priority!)) + 1;
     const take = () => {
       while (used.has(next)) next++;
       used.add(next);
@@ -173,12 +216,12 @@ export class LifecyclePolicy {
     for (const rule of auto.filter(r => r.tagStatus === TagStatus.ANY)) numbered.push(rule.withPriority(take()));
 
     // Protection rules take priorities 1..k; user priorities move up only when they start at or below k.
-    const lowest = Math.min(Infinity, ...numbered.map(r => r.priority!));
+    const lowest = Math.min(Infinity, ...numbered.filter(r => !isUnresolved(r.priority)).map(r => r.priority!));
     const shift = protections.length > 0 && lowest <= protections.length ? protections.length - lowest + 1 : 0;
-    const shifted = shift ? numbered.map(r => r.withPriority(r.priority! + shift)) : numbered;
+    const shifted = shift ? numbered.map(r => isUnresolved(r.priority) ? r : r.withPriority(r.priority! + shift)) : numbered;
     return [
       ...protections.map((r, i) => r.withPriority(i + 1)),
-      ...shifted.sort((a, b) => a.priority! - b.priority!),
+      ...shifted.sort((a, b) => order(a) - order(b)),
     ];
   }
 
@@ -188,24 +231,33 @@ export class LifecyclePolicy {
    * @param where construct path or label to prefix each message with
    */
   public validate(where: string = 'LifecyclePolicy'): string[] {
-    const errors: string[] = [];
+    return violationMessages(where, this._violations());
+  }
+
+  /**
+   * The problems of the policy as violations of ECRB-LIFECYCLE-POLICY; empty when it is valid.
+   * @internal
+   */
+  public _violations(): Violation[] {
+    const errors: Violation[] = [];
     if (this.isEmpty) return errors;
     const rules = this.resolvedRules();
+    const known = (r: LifecycleRule) => !isUnresolved(r.priority);
     if (rules.length > MAX_RULES) {
       const protections = rules.length - this._rules.length;
-      errors.push(message(where, 'rules', rules.length,
+      errors.push(violation(LIFECYCLE_POLICY, 'rules', rules.length,
         `ECR accepts at most ${MAX_RULES} rules per lifecycle policy (${protections} of them protect deployed tags)`));
     }
     for (const storageClass of Object.values(LifecycleStorageClass)) {
       const inClass = rules.filter(r => r.storageClass === storageClass);
       const anyRules = inClass.filter(r => r.tagStatus === TagStatus.ANY);
-      for (const anyRule of anyRules) {
+      for (const anyRule of anyRules.filter(known)) {
         // ECR user guide (lifecycle policy properties): "A rule with a tagStatus value of any must have
         // the highest value for rulePriority and be evaluated last." The documented archive example has
         // one any rule per storage class, so the check is per storage class.
-        const later = inClass.find(r => r !== anyRule && r.priority! > anyRule.priority!);
+        const later = inClass.find(r => r !== anyRule && known(r) && r.priority! > anyRule.priority!);
         if (later) {
-          errors.push(message(where, 'priority', anyRule.priority,
+          errors.push(violation(LIFECYCLE_POLICY, 'priority', anyRule.priority,
             `the tagStatus any rule "${label(anyRule)}" must have a higher priority number than every other ${storageClass} rule, ` +
             `but "${label(later)}" has ${later.priority}; ` +
             (later.tagStatus === TagStatus.ANY
@@ -218,7 +270,7 @@ export class LifecyclePolicy {
       // an any rule shows that any rules are not counted.)
       const untagged = inClass.filter(r => r.tagStatus === TagStatus.UNTAGGED);
       for (const extra of untagged.slice(1)) {
-        errors.push(message(where, 'tagStatus', extra.tagStatus,
+        errors.push(violation(LIFECYCLE_POLICY, 'tagStatus', extra.tagStatus,
           `only one ${storageClass} rule can select untagged images, but "${label(untagged[0])}" (priority ${untagged[0].priority}) ` +
           `and "${label(extra)}" (priority ${extra.priority}) both do; merge them into one rule`));
       }
@@ -232,7 +284,7 @@ export class LifecyclePolicy {
         const key = `${rule.tagPrefixList ? 'prefix' : 'pattern'}:${JSON.stringify([...new Set(list)].sort())}`;
         const first = lists.get(key);
         if (first) {
-          errors.push(message(where, rule.tagPrefixList ? 'tagPrefixList' : 'tagPatternList', list,
+          errors.push(violation(LIFECYCLE_POLICY, rule.tagPrefixList ? 'tagPrefixList' : 'tagPatternList', list,
             `"${label(first)}" (priority ${first.priority}) already selects the same ${storageClass} tags; ` +
             `rules of a storage class need distinct tag lists, and "${label(rule)}" (priority ${rule.priority}) could never act`));
         } else {
@@ -240,10 +292,11 @@ export class LifecyclePolicy {
         }
       }
     }
-    const text = render(rules, JSON.stringify);
+    const text = render(fitted(rules, JSON.stringify), JSON.stringify);
     if (text.length < MIN_POLICY_CHARS || text.length > MAX_POLICY_CHARS) {
-      errors.push(message(where, 'policy text', `${text.length} characters`,
-        `ECR lifecycle policy text must be ${MIN_POLICY_CHARS}-${MAX_POLICY_CHARS} characters`));
+      errors.push(violation(LIFECYCLE_POLICY, 'policy text', `${text.length} characters`,
+        `ECR lifecycle policy text must be ${MIN_POLICY_CHARS}-${MAX_POLICY_CHARS} characters` +
+        (rules.some(r => r._descriptionGenerated) ? ' (generated descriptions already left out)' : '')));
     }
     return errors;
   }
@@ -266,8 +319,7 @@ export class LifecyclePolicy {
    */
   public evaluate(images: LifecycleImage[], now?: Date): LifecycleEvaluationResult[] {
     if (this.isEmpty) return [];
-    const errors = this.validate('LifecyclePolicy.evaluate');
-    if (errors.length) throw new Error(errors.join('\n'));
+    throwAll('LifecyclePolicy.evaluate', this._violations());
     return evaluateLifecycleRules(this.resolvedRules(), images, now ?? new Date());
   }
 
@@ -283,12 +335,72 @@ export class LifecyclePolicy {
    * @internal
    */
   public _render(where: Where, stringify: (obj: any) => string): string {
-    const label_ = typeof where === 'string' ? where : where.node.path;
     if (this.isEmpty) fail(where, 'rules', [], 'a lifecycle policy needs at least one rule');
-    const errors = this.validate(label_);
-    if (errors.length) throw new Error(errors.join('\n'));
-    return render(this.resolvedRules(), stringify);
+    throwAll(where, this._violations());
+    return render(fitted(this.resolvedRules(), JSON.stringify), stringify);
   }
+
+  /**
+   * Renders the policy, or returns undefined when it is empty or invalid: for `Lazy` values, which
+   * must not throw from inside token resolution. The owner's `node.addValidation` reports the errors.
+   * @internal
+   */
+  public _renderIfValid(stringify: (obj: any) => string): string | undefined {
+    if (this.isEmpty || this._violations().length) return undefined;
+    return render(fitted(this.resolvedRules(), JSON.stringify), stringify);
+  }
+}
+
+/**
+ * Checks lifecycle policy text exactly as `LifecyclePolicy.fromJson` does, returning violations
+ * instead of throwing (ECRB-LIFECYCLE-TEXT, ECRB-LIFECYCLE-RULE, ECRB-LIFECYCLE-POLICY): for the
+ * app-wide checks over synthesized templates. Text that holds a token is not checked.
+ */
+export function checkLifecyclePolicyText(text: string, property: string = 'LifecyclePolicyText'): Violation[] {
+  if (typeof text === 'string' && isUnresolved(text)) return [];
+  try {
+    LifecyclePolicy.fromJson(text);
+    return [];
+  } catch (e) {
+    if (!isBlueprintValidationError(e)) throw e;
+    const at = e.constructPath.replace(/^LifecyclePolicy\.fromJson ?/, '');
+    return [{
+      ruleId: e.ruleId ?? LIFECYCLE_POLICY_TEXT.id,
+      level: 'error',
+      property: [property, at, e.property].filter(x => x).join(' '),
+      value: e.value,
+      rule: e.rule,
+    }];
+  }
+}
+
+/** Throws every violation in one validation error (the first one's fields, every message). */
+function throwAll(where: Where, violations: Violation[]): void {
+  const [first, ...rest] = violations;
+  if (!first) return;
+  throw new BlueprintValidationError(where, first.property, first.value, first.rule, first.ruleId, violationMessages(where, rest));
+}
+
+/** Sort key: known priorities in order, rules with a token priority last. */
+function order(rule: LifecycleRule): number {
+  return isUnresolved(rule.priority) ? Number.MAX_SAFE_INTEGER : rule.priority!;
+}
+
+/** Longest reason quoted in a protection rule's description; longer ones keep their end (the most specific part of a path). */
+const REASON_CHARS = 64;
+
+function bounded(reason: string): string {
+  return reason.length > REASON_CHARS ? `...${reason.slice(reason.length - REASON_CHARS + 3)}` : reason;
+}
+
+/**
+ * The rules as rendered: with their descriptions, unless the text would then exceed ECR's limit,
+ * in which case the generated descriptions are left out (given ones are kept), so that generated
+ * text never pushes an otherwise valid policy over 30,720 characters.
+ */
+function fitted(rules: LifecycleRule[], stringify: (obj: any) => string): LifecycleRule[] {
+  if (render(rules, stringify).length <= MAX_POLICY_CHARS) return rules;
+  return rules.map(r => r._withoutGeneratedDescription());
 }
 
 function label(rule: LifecycleRule): string {

@@ -1,5 +1,3 @@
-import { fail, isUnresolved, Where } from './validate';
-
 function range(from: number, to: number, step: number): number[] {
   const values: number[] = [];
   for (let v = from; v <= to; v += step) values.push(v);
@@ -19,16 +17,3 @@ export const FARGATE_TASK_SIZES: ReadonlyMap<number, readonly number[]> = new Ma
   [8192, range(16384, 61440, 4096)],
   [16384, range(32768, 122880, 8192)],
 ]);
-
-/** Checks a Fargate cpu/memory pair against the table; unresolved values pass. */
-export function checkFargateTaskSize(where: Where, cpu: number, memoryMiB: number): void {
-  if (isUnresolved(cpu)) return;
-  const memories = FARGATE_TASK_SIZES.get(cpu);
-  if (!memories) {
-    fail(where, 'cpu', cpu, `Fargate accepts cpu ${[...FARGATE_TASK_SIZES.keys()].join(', ')}`);
-  }
-  if (isUnresolved(memoryMiB)) return;
-  if (!memories.includes(memoryMiB)) {
-    fail(where, 'memoryLimitMiB', memoryMiB, `with cpu ${cpu} Fargate accepts memoryLimitMiB ${memories.join(', ')}`);
-  }
-}

@@ -1,4 +1,4 @@
-import { Token } from 'aws-cdk-lib';
+import { Annotations, Token, Tokenization } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /**
@@ -14,30 +14,136 @@ export function isUnresolved(value: unknown): boolean {
   return Token.isUnresolved(value);
 }
 
+/**
+ * One broken rule: the property at fault, the value received, and the rule in words (lowercase, no
+ * final period); `ruleId` names the rule of src/rules. Said at a place, it reads
+ * `<path>: invalid <property> <value>: <rule>`.
+ */
+export interface Violation {
+  readonly ruleId: string;
+  /** `error` stops synth; `warning` is reported. */
+  readonly level: 'error' | 'warning';
+  readonly property: string;
+  readonly value: unknown;
+  readonly rule: string;
+}
+
 function whereText(where: Where): string {
   return typeof where === 'string' ? where : where.node.path || '<app>';
 }
 
-/** Renders a received value for an error message: strings are quoted, the rest is JSON. */
+/**
+ * Renders a received value for an error message, as the user gave it: strings are quoted, the rest
+ * is JSON, and a value that holds an unresolved token reads `${Token[...]}` with a note that it was
+ * not checked (numbers and lists included, which would otherwise print as encoded values).
+ */
 export function show(value: unknown): string {
-  if (typeof value === 'string') return JSON.stringify(value);
   if (value === undefined) return 'undefined';
+  if (typeof value === 'number' && Token.isUnresolved(value)) return `${Tokenization.stringifyNumber(value)} (a token, not checked)`;
+  if (Array.isArray(value) && Token.isUnresolved(value)) return `${JSON.stringify(Token.asString(value))} (a token, not checked)`;
+  let text: string;
   try {
-    return JSON.stringify(value);
+    text = typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value, (_k, v) =>
+      typeof v === 'number' && Token.isUnresolved(v) ? Tokenization.stringifyNumber(v) : v) ?? String(value);
   } catch {
-    return String(value);
+    text = String(value);
+  }
+  // A string that is one token reads as itself (the rule says what a token means there).
+  return typeof value !== 'string' && text.includes('${Token[') ? `${text} (holds a token, not checked)` : text;
+}
+
+function render(where: Where, property: string, value: unknown, rule: string): string {
+  return `${whereText(where)}: invalid ${property} ${show(value)}: ${rule}`;
+}
+
+// aws-cdk-lib's own markers: `Errors.isConstructError(e)` and `Errors.isValidationError(e)` are true
+// for this library's errors, as they are for aws-cdk-lib's ValidationError.
+const CONSTRUCT_ERROR_SYMBOL = Symbol.for('@aws-cdk/core.SynthesisError');
+const VALIDATION_ERROR_SYMBOL = Symbol.for('@aws-cdk/core.ValidationError');
+
+/**
+ * The one error class of every validation error of the library. The message is
+ * `<path>: invalid <property> <value>: <rule>`: lowercase, no final period, so that it reads well
+ * in the CDK CLI's error output. Internal (jsii does not export Error subclasses); users test for it
+ * with aws-cdk-lib's `Errors.isValidationError(e)`, as for aws-cdk-lib's own validation errors.
+ */
+export class BlueprintValidationError extends Error {
+  /** The construct path, or the label of the value object, where the value was received. */
+  public readonly constructPath: string;
+  public readonly property: string;
+  public readonly value: unknown;
+  public readonly rule: string;
+  /** The id of the rule (src/rules) that was broken, when one was. */
+  public readonly ruleId?: string;
+  /** Further messages of the same check (for example every other problem of one lifecycle policy). */
+  public readonly more: readonly string[];
+
+  /**
+   * @param more further messages of the same check, one a line after the first
+   */
+  constructor(where: Where, property: string, value: unknown, rule: string, ruleId?: string, more: readonly string[] = []) {
+    super([render(where, property, value, rule), ...more].join('\n'));
+    Object.setPrototypeOf(this, BlueprintValidationError.prototype);
+    Object.defineProperty(this, CONSTRUCT_ERROR_SYMBOL, { value: true });
+    Object.defineProperty(this, VALIDATION_ERROR_SYMBOL, { value: true });
+    this.name = 'ValidationError';
+    this.constructPath = whereText(where);
+    this.property = property;
+    this.value = value;
+    this.rule = rule;
+    this.ruleId = ruleId;
+    this.more = more;
+  }
+
+  /** The same error, said at another place (a value object's error raised while a construct is built). */
+  public at(where: Where): BlueprintValidationError {
+    const from = `${this.constructPath}: `;
+    const to = `${whereText(where)}: `;
+    return new BlueprintValidationError(where, this.property, this.value, this.rule, this.ruleId,
+      this.more.map(m => m.startsWith(from) ? to + m.slice(from.length) : m));
   }
 }
 
+/** True for the library's validation errors. */
+export function isBlueprintValidationError(x: unknown): x is BlueprintValidationError {
+  return x instanceof BlueprintValidationError;
+}
+
 /**
- * Thrown for invalid input. The message is `<path>: invalid <property> <value>: <rule>`:
- * lowercase, no final period, so that it reads well in the CDK CLI's error output.
+ * Runs `build` and says any validation error it raises at `where` (the construct being built), so
+ * that errors of value objects (`LifecyclePolicy.addRule`, `RepositoryBaseline`) name the construct path.
  */
-export class BlueprintValidationError extends Error {
-  constructor(where: Where, property: string, value: unknown, rule: string) {
-    super(`${whereText(where)}: invalid ${property} ${show(value)}: ${rule}`);
-    this.name = 'ValidationError';
+export function at<T>(where: IConstruct, build: () => T): T {
+  try {
+    return build();
+  } catch (e) {
+    if (isBlueprintValidationError(e)) throw e.at(where);
+    throw e;
   }
+}
+
+/** Throws the first error-level violation as a validation error; no-op when there are none. */
+export function throwViolations(where: Where, violations: readonly Violation[]): void {
+  const first = violations.find(v => v.level === 'error');
+  if (first) throw new BlueprintValidationError(where, first.property, first.value, first.rule, first.ruleId);
+}
+
+/** The error-level violations as messages, for `node.addValidation` results. */
+export function violationMessages(where: Where, violations: readonly Violation[]): string[] {
+  return violations.filter(v => v.level === 'error').map(v => render(where, v.property, v.value, v.rule));
+}
+
+/**
+ * Reports the warning-level violations on `scope` (id `cdk-ecr-blueprints:<rule id>`, message
+ * `<property> <value>: <rule>`; the CLI prefixes the construct path) and throws the first error.
+ */
+export function applyViolations(scope: IConstruct, violations: readonly Violation[]): void {
+  for (const v of violations) {
+    if (v.level === 'warning') {
+      Annotations.of(scope).addWarningV2(`cdk-ecr-blueprints:${v.ruleId}`, `${v.property} ${show(v.value)}: ${v.rule}`);
+    }
+  }
+  throwViolations(scope, violations);
 }
 
 /** Throws a validation error; `never` lets callers use it in expressions. */
@@ -47,7 +153,7 @@ export function fail(where: Where, property: string, value: unknown, rule: strin
 
 /** Formats the same message without throwing, for `node.addValidation` results. */
 export function message(where: Where, property: string, value: unknown, rule: string): string {
-  return `${whereText(where)}: invalid ${property} ${show(value)}: ${rule}`;
+  return render(where, property, value, rule);
 }
 
 export interface IntegerRange {

@@ -12,7 +12,7 @@ import { AddCreationTemplateOptions, RepositoryCreationScenario, RepositoryCreat
 import { SigningConfiguration, SigningRuleOptions } from './signing-configuration';
 import { UpstreamRegistry } from './upstream-registry';
 import { DeployedImagePhase, onDeployedImages } from '../private/deployed-images';
-import { ACCOUNT_PATTERN, ACCOUNT_RULE, REGION_PATTERN, REGION_RULE, REPOSITORY_NAME_PATTERN, REPOSITORY_NAME_RULE } from '../private/ecr-rules';
+import { ACCOUNT_PATTERN, ACCOUNT_RULE } from '../private/ecr-rules';
 import { limitGrantsToAwsServices } from '../private/kms';
 import { acknowledgeWildcardResource } from '../private/nag';
 import { hasIntrinsics, reportPolicyFindings, resolvedPolicy } from '../private/policy-checks';
@@ -20,20 +20,16 @@ import {
   baselineOverrides,
   hasOwnSettings,
   MAX_REGISTRY_POLICY_CHARS,
-  MAX_REPLICATION_DESTINATIONS,
-  MAX_REPLICATION_FILTERS,
-  MAX_REPLICATION_RULES,
   prefixResource,
-  REPLICATION_FILTER_MAX,
-  REPLICATION_FILTER_MIN,
-  REPLICATION_FILTER_PATTERN,
-  REPLICATION_FILTER_RULE,
   ROOT_PREFIX,
 } from '../private/registry-rules';
-import { checkCount, checkLength, checkPattern, checkUnique, fail, isUnresolved, message, show } from '../private/validate';
+import { applyViolations, at, checkPattern, fail, isUnresolved, message, show, throwViolations } from '../private/validate';
+import { baselineWarnings, checkBaselineKey, REGISTRY_BASELINE_WARNED } from '../repository/baseline-checks';
 import { RepositoryBaseline, RepositoryBaselineProps } from '../repository/repository-baseline';
 import { SecureRepository } from '../repository/secure-repository';
 import { checkResourcePolicy, ResourcePolicyKind } from '../rules/resource-policy';
+import { checkReplication } from '../rules/registry';
+import { checkRepositoryName } from '../rules/repository';
 
 /**
  * Properties of a `ContainerRegistry`. The baseline fields given here override the ones of `baseline`.
@@ -192,12 +188,8 @@ export class ContainerRegistry extends Construct {
 
     this.checkSingleton();
 
-    let baseline: RepositoryBaseline;
-    try {
-      baseline = (props.baseline ?? new RepositoryBaseline()).withOverrides(baselineOverrides(props));
-    } catch (e) {
-      throw new Error(`${this.node.path}: ${(e as Error).message.replace(/^RepositoryBaseline: /, '')}`);
-    }
+    let baseline = at(this, () => (props.baseline ?? new RepositoryBaseline()).withOverrides(baselineOverrides(props)));
+    checkBaselineKey(this, baseline);
     if (baseline.usesCustomerManagedKey && !baseline.encryptionKey) {
       this.encryptionKey = new kms.Key(this, 'Key', {
         description: `Encrypts the images of every repository of the ECR registry ${this.node.path}`,
@@ -214,6 +206,11 @@ export class ContainerRegistry extends Construct {
 
     this.scanning = props.scanning ?? RegistryScanning.basic();
     this.scanning._validate(this);
+    // The registry's own opt-outs are said once, here; its repositories do not repeat them, and the
+    // registry's scanning configuration decides scanning when it covers every repository.
+    applyViolations(this, baselineWarnings(this.baseline)
+      .filter(w => !(this.scanning.scansEveryRepository && w.property === 'scanOnPush')));
+    this.group('Repository').node.setContext(REGISTRY_BASELINE_WARNED, true);
     new ecr.CfnRegistryScanningConfiguration(this, 'Scanning', this.scanning._render());
     if (this.baseline.scanOnPush && !this.scanning.scansEveryRepository) {
       Annotations.of(this).addWarningV2('cdk-ecr-blueprints:ContainerRegistry.partialScanning',
@@ -292,8 +289,7 @@ export class ContainerRegistry extends Construct {
     if (isUnresolved(repositoryName) && id === undefined) {
       fail(this, 'repositoryName', repositoryName, 'a repository name that is a token needs an explicit id (options.id), because the construct id cannot be derived from it');
     }
-    checkLength(this, 'repositoryName', repositoryName, 2, 256);
-    checkPattern(this, 'repositoryName', repositoryName, REPOSITORY_NAME_PATTERN, REPOSITORY_NAME_RULE);
+    applyViolations(this, checkRepositoryName('repositoryName', repositoryName));
     const existing = this.repositoryNames.get(repositoryName);
     if (existing) fail(this, 'repositoryName', repositoryName, `the registry already has this repository (${existing.node.path})`);
     const repository = new SecureRepository(this.group('Repository'), id ?? repositoryName, {
@@ -339,37 +335,22 @@ export class ContainerRegistry extends Construct {
       region = destination.destinationRegion!;
       account = destination.destinationAccount ?? stack.account;
       label = destination.destinationAccount ? `ReplicationDestination.account(${show(account)}, ${show(region)})` : `ReplicationDestination.region(${show(region)})`;
-      checkPattern(this, 'replication destination region', region, REGION_PATTERN, REGION_RULE);
-      if (destination.destinationAccount !== undefined) checkPattern(this, 'replication destination account', account, ACCOUNT_PATTERN, ACCOUNT_RULE);
-    }
-
-    // Equal strings are equal values, tokens included (the same token always resolves the same way).
-    if (account === stack.account && region === stack.region) {
-      fail(this, 'replication destination', `${account}/${region}`, 'the destination is the source registry itself; replication needs another region or account');
     }
 
     const prefixes = destination.repositoryPrefixes;
-    checkCount(this, 'replication repositoryPrefixes', prefixes, 0, MAX_REPLICATION_FILTERS);
-    checkUnique(this, 'replication repositoryPrefixes', prefixes);
-    for (const prefix of prefixes) {
-      checkLength(this, 'replication repositoryPrefix', prefix, REPLICATION_FILTER_MIN, REPLICATION_FILTER_MAX);
-      checkPattern(this, 'replication repositoryPrefix', prefix, REPLICATION_FILTER_PATTERN, REPLICATION_FILTER_RULE);
-    }
+    // The region (known per partition), the account, the source itself (equal strings are equal
+    // values, tokens included) and the prefixes: one rule (src/rules), for this destination.
+    applyViolations(this, checkReplication(stack.account, stack.region, [{ destinations: [{ region, registryId: account }], filters: prefixes }]));
     const duplicate = this.resolvedDestinations.find(d => d.account === account && d.region === region && sameSet(d.prefixes, prefixes));
     if (duplicate) {
       fail(this, 'replication destination', `${account}/${region}`, 'this destination is already configured with the same repository prefixes');
     }
 
+    // ECR's quotas, over the configuration as it would render with this destination.
     const candidate = [...this.resolvedDestinations, { account, region, prefixes: [...prefixes] }];
-    const rules = renderRules(candidate);
-    if (rules.length > MAX_REPLICATION_RULES) {
-      fail(this, 'replication rules', rules.length,
-        `ECR accepts at most ${MAX_REPLICATION_RULES} replication rules (one per distinct set of repository prefixes); share prefix sets between destinations`);
-    }
-    const unique = new Set(candidate.map(d => `${d.account}/${d.region}`));
-    if (unique.size > MAX_REPLICATION_DESTINATIONS) {
-      fail(this, 'replication destinations', unique.size, `ECR accepts at most ${MAX_REPLICATION_DESTINATIONS} unique destinations across all replication rules`);
-    }
+    throwViolations(this, checkReplication(stack.account, stack.region,
+      renderRules(candidate).map(r => ({ destinations: r.destinations, filters: r.prefixes }))));
+
 
     this.resolvedDestinations.push({ account, region, prefixes: [...prefixes] });
     this.destinations.push(destination);

@@ -6,23 +6,21 @@ import { Construct, IConstruct } from 'constructs';
 import type { ContainerRegistry } from './container-registry';
 import { RepositoryCreationScenario, RepositoryCreationTemplate } from './repository-creation-template';
 import { UpstreamRegistry } from './upstream-registry';
-import { ACCOUNT_PATTERN, ACCOUNT_RULE, REGION_PATTERN, REGION_RULE, REPOSITORY_NAME_PATTERN, REPOSITORY_NAME_RULE } from '../private/ecr-rules';
+import { ACCOUNT_PATTERN, ACCOUNT_RULE, REPOSITORY_NAME_PATTERN, REPOSITORY_NAME_RULE } from '../private/ecr-rules';
 import { acknowledgeWildcardResource } from '../private/nag';
 import {
   AZURE_REGISTRY_NAME_PATTERN,
   AZURE_REGISTRY_NAME_RULE,
   baselineOverrides,
-  NAMESPACE_PREFIX_PATTERN,
   PULL_THROUGH_CACHE_SERVICE_ROLE,
-  PULL_THROUGH_PREFIX_MAX,
-  PULL_THROUGH_PREFIX_MIN,
-  PULL_THROUGH_PREFIX_RULE,
   PULL_THROUGH_SECRET_PREFIX,
   prefixResource,
   ROOT_PREFIX,
 } from '../private/registry-rules';
-import { checkLength, checkPattern, fail, isUnresolved } from '../private/validate';
+import { applyViolations, checkPattern, fail, isUnresolved } from '../private/validate';
 import { RepositoryBaseline, RepositoryBaselineProps } from '../repository/repository-baseline';
+import { checkRegionName } from '../rules/region';
+import { checkPullThroughCachePrefix, checkPullThroughCacheRegion, checkPullThroughCredentialName } from '../rules/registry';
 
 /** Properties of a `PullThroughCacheRule`. Baseline fields override the registry's baseline for the cached repositories. */
 export interface PullThroughCacheRuleProps extends RepositoryBaselineProps {
@@ -106,8 +104,11 @@ export class PullThroughCacheRule extends Construct implements IPullThroughCache
     if (stack !== Stack.of(registry)) {
       fail(this, 'registry', registry.node.path, 'a pull-through cache rule must be in the stack of its ContainerRegistry');
     }
-    checkLength(this, 'ecrRepositoryPrefix', prefix, PULL_THROUGH_PREFIX_MIN, PULL_THROUGH_PREFIX_MAX);
-    checkPattern(this, 'ecrRepositoryPrefix', prefix, NAMESPACE_PREFIX_PATTERN, PULL_THROUGH_PREFIX_RULE);
+    applyViolations(this, [
+      // cfn-lint E3006: CloudFormation has no AWS::ECR::PullThroughCacheRule in GovCloud and China.
+      ...checkPullThroughCacheRegion('region', stack.region),
+      ...checkPullThroughCachePrefix('ecrRepositoryPrefix', prefix),
+    ]);
 
     let url: string;
     if (upstream.isEcr) {
@@ -226,14 +227,13 @@ export class PullThroughCacheRule extends Construct implements IPullThroughCache
       account = upstream.ecrAccount!;
       region = upstream.ecrRegion!;
       checkPattern(this, 'upstream account', account, ACCOUNT_PATTERN, ACCOUNT_RULE);
-      checkPattern(this, 'upstream region', region, REGION_PATTERN, REGION_RULE);
+      applyViolations(this, checkRegionName('upstream region', region));
     }
     if (account === stack.account && region === stack.region) {
       fail(this, 'upstream', `${account}/${region}`, 'the upstream is the caching registry itself');
     }
     const upstreamPrefix = upstream.upstreamRepositoryPrefix;
-    checkLength(this, 'upstream repositoryPrefix', upstreamPrefix, PULL_THROUGH_PREFIX_MIN, PULL_THROUGH_PREFIX_MAX);
-    checkPattern(this, 'upstream repositoryPrefix', upstreamPrefix, NAMESPACE_PREFIX_PATTERN, PULL_THROUGH_PREFIX_RULE);
+    applyViolations(this, checkPullThroughCachePrefix('upstream repositoryPrefix', upstreamPrefix));
     if (source && account !== stack.account) {
       if (isUnresolved(stack.account)) {
         fail(this, 'registry', this.registry.node.path,
@@ -320,9 +320,7 @@ export class PullThroughCacheRule extends Construct implements IPullThroughCache
       }
       name = cfn.name!;
     }
-    if (!isUnresolved(name) && !name.startsWith(PULL_THROUGH_SECRET_PREFIX)) {
-      fail(this, 'credential secret name', name, `ECR only reads pull-through cache credentials from secrets whose name starts with "${PULL_THROUGH_SECRET_PREFIX}"`);
-    }
+    applyViolations(this, checkPullThroughCredentialName('credential secret name', name));
     const { account, region } = secret.env;
     if ((!isUnresolved(account) && !isUnresolved(stack.account) && account !== stack.account)
       || (!isUnresolved(region) && !isUnresolved(stack.region) && region !== stack.region)) {

@@ -1,12 +1,6 @@
 import * as ecr from 'aws-cdk-lib/aws-ecr';
-import {
-  MAX_SCAN_FILTERS,
-  MAX_SCAN_RULES,
-  SCAN_FILTER_MAX_LENGTH,
-  SCAN_FILTER_PATTERN,
-  SCAN_FILTER_RULE,
-} from '../private/registry-rules';
-import { checkCount, checkLength, checkPattern, fail, isUnresolved, Where } from '../private/validate';
+import { throwViolations, Where } from '../private/validate';
+import { checkRegistryScanning } from '../rules/registry';
 
 /** The kind of image scanning of a registry. */
 export enum ScanType {
@@ -123,23 +117,8 @@ export class RegistryScanning {
    * @internal
    */
   public _validate(where: Where): void {
-    const property = `scanning (${this.factory})`;
-    checkCount(where, `${property} rules`, this.rules, 0, MAX_SCAN_RULES);
-    for (const rule of this.rules) {
-      if (this.scanType === ScanType.BASIC && rule.frequency === ScanFrequency.CONTINUOUS_SCAN) {
-        fail(where, `${property} frequency`, rule.frequency,
-          'continuous scanning needs ENHANCED scanning (Amazon Inspector); BASIC scanning only scans on push');
-      }
-      if (!isUnresolved(rule.repositoryFilters) && rule.repositoryFilters.length === 0) {
-        fail(where, `${property} repositoryFilters`, rule.repositoryFilters,
-          'a scanning rule without filters selects no repository; use "*" for every repository or leave the rule out');
-      }
-      checkCount(where, `${property} repositoryFilters`, rule.repositoryFilters, 1, MAX_SCAN_FILTERS);
-      for (const filter of rule.repositoryFilters) {
-        checkLength(where, `${property} repository filter`, filter, 1, SCAN_FILTER_MAX_LENGTH);
-        checkPattern(where, `${property} repository filter`, filter, SCAN_FILTER_PATTERN, SCAN_FILTER_RULE);
-      }
-    }
+    throwViolations(where, checkRegistryScanning(this.scanType, this.rules.map(r => ({ frequency: r.frequency, filters: r.repositoryFilters })),
+      `scanning (${this.factory})`));
   }
 
   /**

@@ -11,18 +11,14 @@ import { hasIntrinsics, reportPolicyFindings, resolvedPolicy } from '../private/
 import {
   baselineOverrides,
   hasOwnSettings,
-  MAX_TEMPLATE_DESCRIPTION_CHARS,
   MAX_TEMPLATE_REPOSITORY_POLICY_CHARS,
-  MAX_TEMPLATE_TAGS,
-  NAMESPACE_PREFIX_PATTERN,
-  TEMPLATE_PREFIX_MAX,
   ROOT_PREFIX,
-  TEMPLATE_PREFIX_RULE,
 } from '../private/registry-rules';
-import { checkCount, checkLength, checkPattern, checkUnique, fail, isUnresolved, message } from '../private/validate';
+import { applyViolations, at, fail, isUnresolved, message } from '../private/validate';
 import { RepositoryBaseline, RepositoryBaselineProps } from '../repository/repository-baseline';
 import { SecureRepository } from '../repository/secure-repository';
 import { checkResourcePolicy, ResourcePolicyKind } from '../rules/resource-policy';
+import { checkTemplateAppliedFor, checkTemplateDescriptionAndTags, checkTemplateKey, checkTemplatePrefix } from '../rules/registry';
 
 /** The ways ECR creates repositories on its own, which a creation template can apply to. */
 export enum RepositoryCreationScenario {
@@ -121,8 +117,7 @@ export class RepositoryCreationTemplate extends Construct {
     if (Stack.of(this) !== Stack.of(registry)) {
       fail(this, 'registry', registry.node.path, 'a creation template must be in the stack of its ContainerRegistry');
     }
-    checkLength(this, 'prefix', prefix, 1, TEMPLATE_PREFIX_MAX);
-    checkPattern(this, 'prefix', prefix, NAMESPACE_PREFIX_PATTERN, TEMPLATE_PREFIX_RULE);
+    applyViolations(this, checkTemplatePrefix('prefix', prefix));
     this._addScenarios(this, appliedFor);
     this.settings = this.makeSettings({ appliedFor, description, repositoryPolicy, resourceTags, ...overrides });
 
@@ -136,8 +131,9 @@ export class RepositoryCreationTemplate extends Construct {
         produce: () => ({ encryptionType: this.baseline.encryption.value, kmsKey: this.baseline.encryptionKey?.keyArn }),
       }),
       lifecyclePolicy: Lazy.string({
+        // An invalid policy renders nothing here (token resolution must not throw); validateTemplate reports it.
         produce: () => this.baseline.lifecycleRules.length === 0 ? undefined
-          : this.lifecyclePolicy()._render(this, obj => Stack.of(this).toJsonString(obj)),
+          : this.lifecyclePolicy()._renderIfValid(obj => Stack.of(this).toJsonString(obj)),
       }),
       repositoryPolicy: Lazy.string({
         produce: () => this.settings.repositoryPolicy ? Stack.of(this).toJsonString(this.settings.repositoryPolicy) : undefined,
@@ -260,14 +256,8 @@ export class RepositoryCreationTemplate extends Construct {
    * @internal
    */
   public _addScenarios(where: IConstruct, appliedFor: RepositoryCreationScenario[]): void {
-    checkCount(where, 'appliedFor', appliedFor, 1, 3);
-    checkUnique(where, 'appliedFor', appliedFor);
-    for (const scenario of appliedFor) {
-      if (!Object.values(RepositoryCreationScenario).includes(scenario)) {
-        fail(where, 'appliedFor', scenario, 'templates apply to REPLICATION, PULL_THROUGH_CACHE or CREATE_ON_PUSH');
-      }
-      this.scenarios.add(scenario);
-    }
+    applyViolations(where, checkTemplateAppliedFor('appliedFor', appliedFor));
+    for (const scenario of appliedFor) this.scenarios.add(scenario);
   }
 
   /**
@@ -284,30 +274,11 @@ export class RepositoryCreationTemplate extends Construct {
     const own = hasOwnSettings(options);
     const { description, repositoryPolicy, resourceTags } = options;
     const overrides = baselineOverrides(options);
-    let baseline: RepositoryBaseline;
-    try {
-      baseline = this.registry.baseline.withOverrides(overrides);
-    } catch (e) {
-      throw new Error(`${this.node.path}: ${(e as Error).message.replace(/^RepositoryBaseline: /, '')}`);
-    }
-    checkLength(this, 'description', description, 0, MAX_TEMPLATE_DESCRIPTION_CHARS);
+    const baseline = at(this, () => this.registry.baseline.withOverrides(overrides));
     const tags = { ...resourceTags ?? {} };
-    const keys = Object.keys(tags);
-    if (keys.length > MAX_TEMPLATE_TAGS) fail(this, 'resourceTags', keys, `a template holds at most ${MAX_TEMPLATE_TAGS} tags (got ${keys.length})`);
-    for (const key of keys) {
-      checkLength(this, 'resourceTags key', key, 1, 128);
-      checkLength(this, `resourceTags value of ${key}`, tags[key], 0, 256);
-      if (!isUnresolved(key) && key.toLowerCase().startsWith('aws:')) {
-        fail(this, 'resourceTags key', key, 'tag keys starting with "aws:" are reserved for AWS');
-      }
-    }
-    if (baseline.lifecycleRules.length) {
-      try {
-        baseline.lifecyclePolicy();
-      } catch (e) {
-        throw new Error(`${this.node.path}: ${(e as Error).message.replace(/^LifecyclePolicy\.addRule: /, '')}`);
-      }
-    }
+    applyViolations(this, checkTemplateDescriptionAndTags(description, tags));
+    // The policy is checked now, so that its errors name this template and reach the caller.
+    if (baseline.lifecycleRules.length) at(this, () => baseline.lifecyclePolicy())._attach(this);
     const settings = { baseline, description, repositoryPolicy, resourceTags: tags, own };
     this.checkKey(baseline);
     return settings;
@@ -316,15 +287,7 @@ export class RepositoryCreationTemplate extends Construct {
   private checkKey(baseline: RepositoryBaseline): void {
     const key = baseline.encryptionKey;
     if (!key) return;
-    const stack = Stack.of(this);
-    const keyRegion = key.env.region;
-    if (!isUnresolved(keyRegion) && !isUnresolved(stack.region) && keyRegion !== stack.region) {
-      fail(this, 'encryptionKey', key.keyArn, `the key must be in the registry's region (${stack.region}), it is in ${keyRegion}`);
-    }
-    const arn = key.keyArn;
-    if (arn.includes(':alias/') || (!isUnresolved(arn) && !/^arn:[a-z-]+:kms:[a-z0-9-]+:\d{12}:key\/.+$/.test(arn))) {
-      fail(this, 'encryptionKey', key.keyArn, 'creation templates need the full key ARN (arn:<partition>:kms:<region>:<account>:key/<id>), not an alias or key id');
-    }
+    applyViolations(this, checkTemplateKey('encryptionKey', key.keyArn, key.env.region, Stack.of(this).region));
   }
 
   private renderTags(): CfnTag[] | undefined {

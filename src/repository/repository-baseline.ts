@@ -228,11 +228,16 @@ export class RepositoryBaseline {
       fail(where, 'awsManagedKey', this.awsManagedKey, 'the AWS-managed key needs KMS encryption (encryption is AES256)');
     }
     if (this.awsManagedKey && this.encryptionKey) {
-      fail(where, 'encryptionKey', this.encryptionKey.node.path, 'give a customer-managed key or awsManagedKey: true, not both');
+      fail(where, 'encryptionKey', keyAsGiven(this.encryptionKey), 'give a customer-managed key or awsManagedKey: true, not both');
     }
     if (this.encryptionKey && !this.usesKms) {
-      fail(where, 'encryptionKey', this.encryptionKey.node.path,
+      fail(where, 'encryptionKey', keyAsGiven(this.encryptionKey),
         'an encryption key needs KMS encryption (encryption is AES256); drop the key or use RepositoryEncryption.KMS');
     }
   }
+}
+
+/** A key as the user gave it: the ARN of an imported key, the construct path of a key made in the app (whose ARN is a token). */
+function keyAsGiven(key: kms.IKey): string {
+  return isUnresolved(key.keyArn) ? key.node.path : key.keyArn;
 }

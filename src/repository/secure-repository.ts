@@ -3,6 +3,7 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
+import { baselineWarnings, checkBaselineKey, REGISTRY_BASELINE_WARNED } from './baseline-checks';
 import { RepositoryBaseline, RepositoryBaselineProps } from './repository-baseline';
 import { LifecyclePolicy } from '../lifecycle/lifecycle-policy';
 import { allowDigest, DeployedImage, DeployedImagePhase, onDeployedImages, sameEnvironment } from '../private/deployed-images';
@@ -11,13 +12,13 @@ import {
   ACCOUNT_RULE,
   IMAGE_DIGEST_PATTERN,
   IMAGE_DIGEST_RULE,
-  REPOSITORY_NAME_PATTERN,
-  REPOSITORY_NAME_RULE,
 } from '../private/ecr-rules';
 import { flattenTokenString, hasPlaceholder } from '../private/image-uri';
 import { limitGrantsToAwsServices } from '../private/kms';
 import { reportPolicyFindings, resolvedPolicy } from '../private/policy-checks';
-import { checkCount, checkLength, checkPattern, fail, isUnresolved, message } from '../private/validate';
+import { applyViolations, at, checkCount, checkLength, checkPattern, fail, isUnresolved, message } from '../private/validate';
+import { checkLatestTag } from '../rules/ecs';
+import { checkRepositoryName } from '../rules/repository';
 import { checkResourcePolicy, ResourcePolicyKind } from '../rules/resource-policy';
 
 /**
@@ -60,6 +61,11 @@ export interface SecureRepositoryProps extends RepositoryBaselineProps {
    * @default - only the tags the app deploys are protected
    */
   readonly retainTags?: string[];
+}
+
+/** Whether an override sets the baseline field a warning names. */
+function overridden(property: string, overrides: RepositoryBaselineProps): boolean {
+  return (overrides as Record<string, unknown>)[property] !== undefined;
 }
 
 /** Organization ids look like `o-` followed by 10-32 lowercase letters or digits. */
@@ -116,15 +122,15 @@ export class SecureRepository extends ecr.RepositoryBase {
     Object.defineProperty(this, SECURE_REPOSITORY_SYMBOL, { value: true });
 
     const { baseline: base, repositoryName, removalPolicy, emptyOnDelete, retainTags, ...overrides } = props;
-    try {
-      this.baseline = (base ?? new RepositoryBaseline()).withOverrides(overrides);
-    } catch (e) {
-      // Baseline errors are raised before the construct has a path; say where they happened.
-      throw new Error(`${this.node.path}: ${(e as Error).message.replace(/^RepositoryBaseline: /, '')}`);
-    }
+    // Baseline errors are raised by a value object; say them at this construct.
+    this.baseline = at(this, () => (base ?? new RepositoryBaseline()).withOverrides(overrides));
 
-    checkLength(this, 'repositoryName', repositoryName, 2, 256);
-    checkPattern(this, 'repositoryName', repositoryName, REPOSITORY_NAME_PATTERN, REPOSITORY_NAME_RULE);
+    applyViolations(this, checkRepositoryName('repositoryName', repositoryName));
+    checkBaselineKey(this, this.baseline);
+    // A registry's repositories inherit its baseline, whose warnings the registry said once; their own overrides are said here.
+    const inRegistry = this.node.tryGetContext(REGISTRY_BASELINE_WARNED) === true;
+    const warnings = baselineWarnings(this.baseline);
+    applyViolations(this, inRegistry ? warnings.filter(w => overridden(w.property, overrides)) : warnings);
     const removal = removalPolicy ?? RemovalPolicy.RETAIN;
     if (emptyOnDelete && removal !== RemovalPolicy.DESTROY) {
       fail(this, 'emptyOnDelete', emptyOnDelete, 'deleting images on stack deletion needs removalPolicy DESTROY as well');
@@ -139,7 +145,9 @@ export class SecureRepository extends ecr.RepositoryBase {
       if (!this.baseline.encryptionKey) limitGrantsToAwsServices(this.encryptionKey);
     }
 
-    this.lifecyclePolicy = this.baseline.lifecyclePolicy();
+    this.lifecyclePolicy = at(this, () => this.baseline.lifecyclePolicy());
+    // Checked now and on every later addition, so errors name this construct and reach the caller.
+    this.lifecyclePolicy._attach(this);
     const mutability = this.baseline._tagMutabilityWarning();
     if (mutability) Annotations.of(this).addWarningV2('cdk-ecr-blueprints:tagMutabilityControls', mutability);
     for (const tag of retainTags ?? []) this.protectTag(tag, 'retained release');
@@ -154,8 +162,11 @@ export class SecureRepository extends ecr.RepositoryBase {
         kmsKey: this.encryptionKey?.keyArn,
       },
       lifecyclePolicy: Lazy.any({
-        produce: () => this.lifecyclePolicy.rules.length === 0 ? undefined : {
-          lifecyclePolicyText: this.lifecyclePolicy._render(this, obj => Stack.of(this).toJsonString(obj)),
+        produce: () => {
+          if (this.lifecyclePolicy.rules.length === 0) return undefined;
+          // An invalid policy renders nothing here (token resolution must not throw); validateLifecycle reports it.
+          const text = this.lifecyclePolicy._renderIfValid(obj => Stack.of(this).toJsonString(obj));
+          return text === undefined ? undefined : { lifecyclePolicyText: text };
         },
       }),
       repositoryPolicyText: Lazy.any({ produce: () => this.policyDocument }),
@@ -277,11 +288,8 @@ export class SecureRepository extends ecr.RepositoryBase {
    * @param reason why the tag is protected (for example the construct that deploys it)
    */
   public protectTag(tag: string, reason?: string): void {
-    try {
-      this.lifecyclePolicy.protectTag(tag, reason);
-    } catch (e) {
-      throw new Error(`${this.node.path}: ${(e as Error).message.replace(/^LifecyclePolicy\.protectTag: /, '')}`);
-    }
+    applyViolations(this, checkLatestTag('protected tag', tag, !this.isTagMutable(tag), true));
+    this.lifecyclePolicy.protectTag(tag, reason);
   }
 
   /**

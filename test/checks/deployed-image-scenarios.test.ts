@@ -13,7 +13,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-import { actedOnDeployed, DIGEST, findings, policyText } from './helpers';
+import { actedOnDeployed, DIGEST, findings, policyText } from './deployed-helpers';
 import * as lib from '../../src';
 import {
   ContainerRegistry,

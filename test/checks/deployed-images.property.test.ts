@@ -2,7 +2,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as fc from 'fast-check';
-import { findings, policyText } from './helpers';
+import { findings, policyText } from './deployed-helpers';
 import { ImageReference, LifecyclePolicy, SecureRepository, TaggedImageTaskDefinition } from '../../src';
 import { ruleThatCanAct } from '../../src/lifecycle/protection';
 import { acceptedPolicy, arbBusyImages, arbRules, arbTag, NOW } from '../lifecycle/arbitraries';

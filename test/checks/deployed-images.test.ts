@@ -5,7 +5,7 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ecsPatterns from 'aws-cdk-lib/aws-ecs-patterns';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { actedOnDeployed, DIGEST, findings, policyText } from './helpers';
+import { actedOnDeployed, DIGEST, findings, policyText } from './deployed-helpers';
 import { SecureRepository } from '../../src';
 import { analyzeDeployedImages } from '../../src/checks/deployed-images';
 

@@ -1,68 +1,78 @@
-import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
-import { LifecycleImage, LifecyclePolicy } from '../../src';
-import { analyzeDeployedImages } from '../../src/checks/deployed-images';
-import { Finding, SynthesizedStack } from '../../src/checks/finding';
-
-export const DIGEST = `sha256:${'a1'.repeat(32)}`;
-export const NOW = new Date('2026-06-01T00:00:00Z');
-const DAY = 86_400_000;
-
-/** The stacks of a synthesized app, as the app-wide checks receive them. */
-export function synthesizedStacks(app: App): SynthesizedStack[] {
-  return app.synth().stacks.map(s => ({
-    constructPath: s.hierarchicalId,
-    stackName: s.stackName,
-    account: s.environment.account === 'unknown-account' ? undefined : s.environment.account,
-    region: s.environment.region === 'unknown-region' ? undefined : s.environment.region,
-    templatePath: s.templateFullPath,
-    template: s.template,
-  }));
-}
-
-/** The app-wide deployed-image findings of an app. */
-export function findings(app: App): Finding[] {
-  return analyzeDeployedImages(synthesizedStacks(app));
-}
-
-/** The lifecycle policy text of the repository (or creation template) of `stack` whose logical id starts with `prefix`. */
-export function policyText(stack: Stack, prefix: string): string {
-  const template = Template.fromStack(stack).toJSON();
-  const entries = Object.entries<any>(template.Resources).filter(([id, r]) => id.startsWith(prefix) &&
-    ['AWS::ECR::Repository', 'AWS::ECR::RepositoryCreationTemplate'].includes(r.Type));
-  if (entries.length !== 1) throw new Error(`expected one repository or template ${prefix}*, found ${entries.map(([id]) => id).join(', ')}`);
-  const [, resource] = entries[0];
-  const text = resource.Type === 'AWS::ECR::Repository' ? resource.Properties.LifecyclePolicy?.LifecyclePolicyText : resource.Properties.LifecyclePolicy;
-  if (typeof text !== 'string') throw new Error(`the lifecycle policy of ${entries[0][0]} is not a string: ${JSON.stringify(text)}`);
-  return text;
-}
-
 /**
- * A plausible history: the deployed images are the oldest, pushed 200 days ago and pulled every day,
- * then 150 newer release builds, and an untagged image for each digest-only deployment. Without
- * protection, "keep the newest 100 tagged images" expires every deployed tag, and "expire untagged
- * images after 14 days" every untagged one.
+ * Runs an app with EcrBlueprintsChecks registered, the way `cdk synth` does, and returns what the
+ * validation report says: whether synth failed, the plugin's violations and the acknowledged ones.
  */
-export function history(deployed: Array<{ tag?: string; digest?: string }>): LifecycleImage[] {
-  const old = new Date(NOW.getTime() - 200 * DAY);
-  const yesterday = new Date(NOW.getTime() - DAY);
-  const images: LifecycleImage[] = deployed.map((d, i) => ({
-    digest: d.digest ?? `sha256:${(0xd0000 + i).toString(16).padStart(64, '0')}`,
-    tags: d.tag !== undefined ? [d.tag] : [],
-    pushedAt: old,
-    lastPulledAt: yesterday,
-  }));
-  for (let i = 0; i < 150; i++) {
-    images.push({ digest: `sha256:${i.toString(16).padStart(64, '0')}`, tags: [`build-${i}`], pushedAt: new Date(old.getTime() + (i + 1) * DAY) });
-  }
-  return images;
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, AppProps, Validations } from 'aws-cdk-lib';
+import { EcrBlueprintsChecks } from '../../src';
+
+export interface CheckedViolation {
+  readonly ruleName: string;
+  readonly severity: string;
+  readonly description: string;
+  readonly suggestedFix?: string;
+  readonly ruleMetadata?: Record<string, string>;
+  readonly violatingConstructs: Array<{ constructPath: string; cloudFormationResource?: { logicalId: string; propertyPaths: string[] } }>;
 }
 
-/** What the policy text does to the deployed images of `history(deployed)`: their results (empty = all kept). */
-export function actedOnDeployed(text: string, deployed: Array<{ tag?: string; digest?: string }>): string[] {
-  const images = history(deployed);
-  const wanted = new Set(images.slice(0, deployed.length).map(i => i.digest));
-  return LifecyclePolicy.fromJson(text).evaluate(images, NOW)
-    .filter(r => wanted.has(r.digest))
-    .map(r => `${r.tags.join(',') || r.digest}: rule ${r.rulePriority} ${r.action}`);
+export interface CheckResult {
+  /** Whether synth stopped (an error-level finding that is not acknowledged). */
+  readonly failed: boolean;
+  /** The message synth failed with, if it did. */
+  readonly error?: string;
+  readonly violations: CheckedViolation[];
+  /** The plugin's report as aws-cdk-lib wrote it. */
+  readonly report: any;
+}
+
+/** Builds the app with `build`, registers the plugin, synthesizes and reads the validation report. */
+export function runChecks(build: (app: App) => void, props: AppProps = {}): CheckResult {
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'ecrb-checks-'));
+  try {
+    const app = new App({ ...props, outdir });
+    Validations.of(app).addPlugins(new EcrBlueprintsChecks());
+    build(app);
+    let error: string | undefined;
+    // aws-cdk-lib prints the report (warnings included) to stderr; the tests read the JSON report instead.
+    const stderr = jest.spyOn(console, 'error').mockImplementation(() => {});
+    try {
+      app.synth();
+    } catch (e) {
+      error = (e as Error).message;
+    } finally {
+      stderr.mockRestore();
+    }
+    const file = path.join(outdir, 'validation-report.json');
+    const json = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf-8')) : { pluginReports: [] };
+    const report = json.pluginReports.find((r: any) => r.pluginName === EcrBlueprintsChecks.PLUGIN_NAME);
+    if (error !== undefined && !report) throw new Error(error);
+    return { failed: error !== undefined, error, violations: report?.violations ?? [], report };
+  } finally {
+    fs.rmSync(outdir, { recursive: true, force: true });
+  }
+}
+
+/** The violations of one rule. */
+export function ofRule(result: CheckResult, ruleId: string): CheckedViolation[] {
+  return result.violations.filter(v => v.ruleName === ruleId);
+}
+
+/** Rule ids of the violations with the given severity, sorted and unique. */
+export function ruleIds(result: CheckResult, severity?: string): string[] {
+  return [...new Set(result.violations.filter(v => severity === undefined || v.severity === severity).map(v => v.ruleName))].sort();
+}
+
+/** Turns off aws-cdk-lib's own template validator for the tests of a file (it is not what is tested, and costs a second per synth). */
+export function withoutTemplateValidator(): void {
+  let saved: string | undefined;
+  beforeAll(() => {
+    saved = process.env.CDK_VALIDATION;
+    process.env.CDK_VALIDATION = 'false';
+  });
+  afterAll(() => {
+    if (saved === undefined) delete process.env.CDK_VALIDATION;
+    else process.env.CDK_VALIDATION = saved;
+  });
 }

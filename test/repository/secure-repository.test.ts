@@ -1,4 +1,4 @@
-import { App, CfnParameter, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Errors, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -359,15 +359,25 @@ describe('SecureRepository validation', () => {
       .toThrow(/Test\/Repo: invalid encryptionKey "Test\/K": an encryption key needs KMS encryption/);
   });
 
-  test('lifecycle rules that conflict are reported at synth with the path', () => {
+  test('lifecycle rules that conflict are refused when the repository is made, with the path and no resolution error', () => {
     const s = stack();
-    new SecureRepository(s, 'Repo', {
+    const make = () => new SecureRepository(s, 'Repo', {
       lifecycleRules: [
         LifecycleRule.keepNewest(10, { priority: 1 }),
         LifecycleRule.expireUntaggedAfter(5, { priority: 2 }),
       ],
     });
-    expect(() => Template.fromStack(s)).toThrow(/Test\/Repo: invalid priority 1: the tagStatus any rule/);
+    let error: Error | undefined;
+    try {
+      make();
+    } catch (e) {
+      error = e as Error;
+    }
+    expect(error?.message).toMatch(/^Test\/Repo: invalid priority 1: the tagStatus any rule/);
+    expect(error?.message).not.toMatch(/Resolution error/);
+    expect(Errors.isValidationError(error)).toBe(true);
+    // The stack trace reaches this test (the caller), not only token resolution.
+    expect(error?.stack).toContain('secure-repository.test.ts');
   });
 });
 
