@@ -1,10 +1,11 @@
-import { Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { IResolveContext, Lazy, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { RepositoryBaseline, RepositoryBaselineProps } from './repository-baseline';
 import { LifecyclePolicy } from '../lifecycle/lifecycle-policy';
+import { RepositoryLocation, repositoryLocationFor } from '../private/cross-stack';
 import { ACCOUNT_PATTERN, ACCOUNT_RULE, REPOSITORY_NAME_PATTERN, REPOSITORY_NAME_RULE } from '../private/ecr-rules';
 import { checkCount, checkLength, checkPattern, fail, message } from '../private/validate';
 
@@ -67,6 +68,7 @@ export class SecureRepository extends ecr.RepositoryBase {
   public readonly lifecyclePolicy: LifecyclePolicy;
 
   private readonly resource: ecr.CfnRepository;
+  private readonly givenName?: string;
   private policyDocument?: iam.PolicyDocument;
 
   constructor(scope: Construct, id: string, props: SecureRepositoryProps = {}) {
@@ -80,6 +82,7 @@ export class SecureRepository extends ecr.RepositoryBase {
       throw new Error(`${this.node.path}: ${(e as Error).message.replace(/^RepositoryBaseline: /, '')}`);
     }
 
+    this.givenName = repositoryName;
     checkLength(this, 'repositoryName', repositoryName, 2, 256);
     checkPattern(this, 'repositoryName', repositoryName, REPOSITORY_NAME_PATTERN, REPOSITORY_NAME_RULE);
     const removal = removalPolicy ?? RemovalPolicy.RETAIN;
@@ -116,12 +119,12 @@ export class SecureRepository extends ecr.RepositoryBase {
     });
     this.resource.applyRemovalPolicy(removal);
 
-    this.repositoryName = this.getResourceNameAttribute(this.resource.ref);
-    this.repositoryArn = this.getResourceArnAttribute(this.resource.attrArn, {
+    this.repositoryName = this.acrossStacks(this.getResourceNameAttribute(this.resource.ref), at => at.name);
+    this.repositoryArn = this.acrossStacks(this.getResourceArnAttribute(this.resource.attrArn, {
       service: 'ecr',
       resource: 'repository',
       resourceName: this.physicalName,
-    });
+    }), at => at.arn);
 
     this.node.addValidation({ validate: () => this.validateLifecycle() });
     this.node.addValidation({ validate: () => this.validatePolicy() });
@@ -141,6 +144,22 @@ export class SecureRepository extends ecr.RepositoryBase {
     } catch (e) {
       throw new Error(`${this.node.path}: ${(e as Error).message.replace(/^LifecyclePolicy\.protectTag: /, '')}`);
     }
+  }
+
+  /**
+   * The URI of the repository for a tag. In another stack, when the name, account and region are
+   * known at synth, it is a plain string (no cross-stack export); otherwise aws-cdk-lib's.
+   */
+  public repositoryUriForTag(tag?: string): string {
+    return this.acrossStacks(super.repositoryUriForTag(tag), at => `${at.registry}/${at.name}${tag ? `:${tag}` : ''}`);
+  }
+
+  /**
+   * The URI of the repository for a digest. In another stack, when the name, account and region
+   * are known at synth, it is a plain string (no cross-stack export); otherwise aws-cdk-lib's.
+   */
+  public repositoryUriForDigest(digest?: string): string {
+    return this.acrossStacks(super.repositoryUriForDigest(digest), at => `${at.registry}/${at.name}${digest ? `@${digest}` : ''}`);
   }
 
   /**
@@ -183,6 +202,24 @@ export class SecureRepository extends ecr.RepositoryBase {
     checkPattern(this, 'organizationId', organizationId, ORGANIZATION_PATTERN,
       'organization ids are "o-" followed by 10-32 lowercase letters or digits');
     return this.grantPull(new iam.OrganizationPrincipal(organizationId));
+  }
+
+  /** Where this repository is, for a consumer in `consumerScope` (see `repositoryLocationFor`). */
+  private referenceFor(consumerScope: IConstruct): RepositoryLocation | undefined {
+    return repositoryLocationFor(this, this.givenName, consumerScope);
+  }
+
+  /**
+   * A value that resolves to `pick(location)` where the consumer can do without a cross-stack
+   * reference, and to aws-cdk-lib's `fallback` everywhere else (this stack, unknown names or environments).
+   */
+  private acrossStacks(fallback: string, pick: (location: RepositoryLocation) => string): string {
+    return Lazy.uncachedString({
+      produce: (context: IResolveContext) => {
+        const location = this.referenceFor(context.scope);
+        return location ? pick(location) : fallback;
+      },
+    });
   }
 
   private validateLifecycle(): string[] {
