@@ -10,11 +10,10 @@ const ENV = { account: '111111111111', region: 'us-east-1' };
 function intrinsics(template: unknown): Set<string> {
   const found = new Set<string>();
   const walk = (v: unknown) => {
-    if (Array.isArray(v)) {v.forEach(walk);} else if (v && typeof v === 'object') {
-      for (const [k, child] of Object.entries(v)) {
-        if (k.startsWith('Fn::') || k === 'Ref') found.add(k);
-        walk(child);
-      }
+    if (!v || typeof v !== 'object') return;
+    for (const [k, child] of Object.entries(v)) {
+      if (k.startsWith('Fn::') || k === 'Ref') found.add(k);
+      walk(child);
     }
   };
   walk(template);
