@@ -76,7 +76,9 @@ export class FargateServiceStack extends Stack {
       conditions: {
         ArnLike: {
           'kms:EncryptionContext:aws:logs:arn': this.formatArn({
-            service: 'logs', resource: 'log-group', arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            service: 'logs',
+            resource: 'log-group',
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
             resourceName: `${this.stackName}-${this.getLogicalId(flowLogGroup.node.defaultChild as CfnElement)}-*`,
           }),
         },
