@@ -41,7 +41,7 @@ export function repositoryLocationFor(producerScope: IConstruct, repositoryName:
   if (partition === undefined || urlSuffix === undefined) return undefined;
 
   if (Stage.of(consumer) === Stage.of(producer)) {
-    consumer.addDependency(producer, `uses ECR repository ${repositoryName} by name (no cross-stack export)`);
+    consumer.addStackDependency(producer, `uses ECR repository ${repositoryName} by name (no cross-stack export)`);
   }
   return {
     name: repositoryName,

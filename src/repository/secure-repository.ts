@@ -69,6 +69,7 @@ export class SecureRepository extends ecr.RepositoryBase {
 
   private readonly resource: ecr.CfnRepository;
   private readonly givenName?: string;
+  private readonly locations = new Map<Stack, RepositoryLocation | undefined>();
   private policyDocument?: iam.PolicyDocument;
 
   constructor(scope: Construct, id: string, props: SecureRepositoryProps = {}) {
@@ -206,7 +207,10 @@ export class SecureRepository extends ecr.RepositoryBase {
 
   /** Where this repository is, for a consumer in `consumerScope` (see `repositoryLocationFor`). */
   private referenceFor(consumerScope: IConstruct): RepositoryLocation | undefined {
-    return repositoryLocationFor(this, this.givenName, consumerScope);
+    // Resolved for every reference in every template: once per consuming stack is enough.
+    const consumer = Stack.of(consumerScope);
+    if (!this.locations.has(consumer)) this.locations.set(consumer, repositoryLocationFor(this, this.givenName, consumer));
+    return this.locations.get(consumer);
   }
 
   /**
