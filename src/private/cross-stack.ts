@@ -35,9 +35,7 @@ export function repositoryLocationFor(producerScope: IConstruct, repositoryName:
   if (consumer === producer || producer.nested || consumer.nested) return undefined;
   const { account, region } = producer;
   if (Token.isUnresolved(account) || Token.isUnresolved(region)) return undefined;
-  const info = RegionInfo.get(region);
-  const partition = info.partition;
-  const urlSuffix = info.domainSuffix;
+  const { partition, urlSuffix } = regionFacts(region);
   if (partition === undefined || urlSuffix === undefined) return undefined;
 
   if (Stage.of(consumer) === Stage.of(producer)) {
@@ -48,4 +46,17 @@ export function repositoryLocationFor(producerScope: IConstruct, repositoryName:
     arn: `arn:${partition}:ecr:${region}:${account}:repository/${repositoryName}`,
     registry: `${account}.dkr.ecr.${region}.${urlSuffix}`,
   };
+}
+
+/** Partition and URL suffix per region; looking facts up in RegionInfo is slow enough to show at 200 repositories. */
+const facts = new Map<string, { partition?: string; urlSuffix?: string }>();
+
+function regionFacts(region: string): { partition?: string; urlSuffix?: string } {
+  let known = facts.get(region);
+  if (!known) {
+    const info = RegionInfo.get(region);
+    known = { partition: info.partition, urlSuffix: info.domainSuffix };
+    facts.set(region, known);
+  }
+  return known;
 }
