@@ -116,6 +116,7 @@ function main(): number {
   fs.rmSync(WORK_DIR, { recursive: true, force: true });
 
   const sections: string[] = [];
+  const closing: string[] = [];
   for (const shape of shapes) {
     const rows = new Map<Side, Map<number, Row>>();
     for (const side of sides) {
@@ -123,7 +124,15 @@ function main(): number {
     }
     sections.push(`### Shape: ${shape === 'single' ? 'one stack' : `platform (registry stack + service stacks of ${SERVICES_PER_STACK} services)`}\n\n` +
       render(rows, sizes, runs, missing));
+    const h = rows.get('hand-written')?.get(200);
+    const o = rows.get('ours')?.get(200);
+    if (h && o) {
+      closing.push(`- ${shape === 'single' ? 'One stack' : 'Platform'}, ours against hand-written: ${o.cost.kmsKeys} against ${h.cost.kmsKeys} KMS keys, ` +
+        `$${o.cost.usd.toFixed(2)} against $${h.cost.usd.toFixed(2)} a month, at most ${o.largest.outputs} against ${h.largest.outputs} outputs per stack ` +
+        `(${o.stacks} stacks), bytes ratio ${ratio(o.templateBytes, h.templateBytes, 3)}, CPU ratio ${ratio(o.cpuMs, h.cpuMs)} (median of ${runs}).`);
+    }
   }
+  if (closing.length > 0) sections.push(['### At N = 200', '', ...closing, ''].join('\n'));
   const load = { start: loadStart, end: os.loadavg()[0] };
   const report = [...sections, '```', posture, '```', '', footer((Date.now() - started) / 1000, load, checks)].join('\n');
   console.log(`\n${report}`);
