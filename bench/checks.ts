@@ -31,13 +31,14 @@ interface Sample {
 type Setting = 'off' | 'noop' | 'on';
 
 function measure(side: string, count: number, setting: Setting, outdir: string): Sample {
-  const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'measure.ts'), side, String(count), outdir], {
+  const result = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'measure.ts'), side, 'single', String(count), outdir], {
     cwd: REPO_ROOT,
     encoding: 'utf-8',
     env: {
       ...process.env,
       CDK_VALIDATION: 'false',
       BENCH_CHECKS: setting === 'on' ? '1' : setting === 'noop' ? 'noop' : '0',
+      BENCH_CHECKS_ALL_SIDES: '1',
       TSX_TSCONFIG_PATH: path.join(__dirname, 'tsconfig.json'),
     },
     maxBuffer: 64 * 1024 * 1024,

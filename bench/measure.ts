@@ -1,7 +1,7 @@
 /**
  * One measurement, in a fresh process started by bench/run.ts:
  *
- *   node --import tsx bench/measure.ts <hand-written|ours> <repositories> <outdir>
+ *   node --import tsx bench/measure.ts <hand-written|ours> <single|platform> <repositories> <outdir>
  *
  * Loads the app module, builds and synthesizes it once with one repository into a throwaway
  * directory (so module loading and tsx transpilation of the library are not timed, for either side),
@@ -19,10 +19,14 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { EcrBlueprintsChecks } from 'cdk-ecr-blueprints';
+import { monthlyCost } from './cost';
 
 interface AppModule {
   buildApp(app: App, count: number): Stack;
+  buildPlatform(app: App, count: number): Stack;
 }
+
+type Shape = 'single' | 'platform';
 
 const CONTEXT = {
   // Measure what `cdk synth` does: the CLI turns off construct creation stack traces.
@@ -32,9 +36,10 @@ const CONTEXT = {
 
 /**
  * Wall and CPU (user + system, all threads) milliseconds of building and synthesizing the app, and
- * the CPU milliseconds spent inside EcrBlueprintsChecks' validate() when it is registered.
+ * the CPU milliseconds spent inside EcrBlueprintsChecks' validate() when it is registered
+ * (BENCH_CHECKS=1, or `--checks` on the ours side).
  */
-function synth(mod: AppModule, count: number, outdir: string): { ms: number; cpuMs: number; checksCpuMs?: number } {
+function synth(mod: AppModule, shape: Shape, count: number, outdir: string, checks: boolean): { ms: number; cpuMs: number; checksCpuMs?: number } {
   const started = process.hrtime.bigint();
   const cpu = process.cpuUsage();
   const app = new App({ outdir, context: CONTEXT });
@@ -43,7 +48,7 @@ function synth(mod: AppModule, count: number, outdir: string): { ms: number; cpu
     // What aws-cdk-lib spends on any registered plugin (the construct tree, the report), for comparison.
     Validations.of(app).addPlugins({ name: 'Noop', validate: () => ({ success: true, violations: [] }) });
   }
-  if (process.env.BENCH_CHECKS === '1') {
+  if (checks) {
     const plugin = new EcrBlueprintsChecks();
     const validate = plugin.validate.bind(plugin);
     plugin.validate = (context) => {
@@ -57,39 +62,52 @@ function synth(mod: AppModule, count: number, outdir: string): { ms: number; cpu
     };
     Validations.of(app).addPlugins(plugin);
   }
-  mod.buildApp(app, count);
+  (shape === 'platform' ? mod.buildPlatform : mod.buildApp)(app, count);
   app.synth();
   const used = process.cpuUsage(cpu);
   return { ms: Number(process.hrtime.bigint() - started) / 1e6, cpuMs: (used.user + used.system) / 1000, checksCpuMs };
 }
 
 function main(): void {
-  const [side, countText, outdir] = process.argv.slice(2);
+  const [side, shapeText, countText, outdir] = process.argv.slice(2);
   const count = Number(countText);
-  if (!side || !Number.isInteger(count) || count < 1 || !outdir) {
-    throw new Error('usage: measure.ts <hand-written|ours> <repositories> <outdir>');
+  const shape = shapeText as Shape;
+  if (!side || !['single', 'platform'].includes(shape) || !Number.isInteger(count) || count < 1 || !outdir) {
+    throw new Error('usage: measure.ts <hand-written|ours> <single|platform> <repositories> <outdir>');
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const mod = require(path.join(__dirname, 'apps', side)) as AppModule;
+  // The library's checks run on the ours side; bench/checks.ts also measures them on the hand-written app.
+  const checks = process.env.BENCH_CHECKS === '1' && (side === 'ours' || process.env.BENCH_CHECKS_ALL_SIDES === '1');
 
-  synth(mod, 1, path.join(outdir, 'warm-up'));
-  const { ms, cpuMs, checksCpuMs } = synth(mod, count, path.join(outdir, 'measured'));
+  synth(mod, shape, 1, path.join(outdir, 'warm-up'), checks);
+  const { ms, cpuMs, checksCpuMs } = synth(mod, shape, count, path.join(outdir, 'measured'), checks);
 
   let templateBytes = 0;
   let resources = 0;
   const types: Record<string, number> = {};
   const measured = path.join(outdir, 'measured');
-  for (const file of fs.readdirSync(measured).filter(f => f.endsWith('.template.json'))) {
+  const templates: any[] = [];
+  // The largest stack, for CloudFormation's quotas per stack.
+  const largest = { resources: 0, outputs: 0, bytes: 0 };
+  const files = fs.readdirSync(measured).filter(f => f.endsWith('.template.json'));
+  for (const file of files) {
     const text = fs.readFileSync(path.join(measured, file), 'utf-8');
+    const template = JSON.parse(text);
+    templates.push(template);
     templateBytes += Buffer.byteLength(text);
-    for (const resource of Object.values<any>(JSON.parse(text).Resources ?? {})) {
+    largest.bytes = Math.max(largest.bytes, Buffer.byteLength(text));
+    largest.resources = Math.max(largest.resources, Object.keys(template.Resources ?? {}).length);
+    largest.outputs = Math.max(largest.outputs, Object.keys(template.Outputs ?? {}).length);
+    for (const resource of Object.values<any>(template.Resources ?? {})) {
       resources++;
       types[resource.Type] = (types[resource.Type] ?? 0) + 1;
     }
   }
+  const cost = monthlyCost(templates);
   // maxRSS is the process's high-water mark in KiB.
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
-  console.log(JSON.stringify({ side, count, ms, cpuMs, checksCpuMs, peakRssMiB, templateBytes, resources, types }));
+  console.log(JSON.stringify({ side, shape, count, ms, cpuMs, checksCpuMs, peakRssMiB, templateBytes, resources, types, stacks: files.length, largest, cost }));
 }
 
 main();

@@ -4,7 +4,7 @@
 // repository: the registry VPC endpoints carry the pulls and the logs, the execution role holds only
 // the pull and the log stream (the task role holds nothing), and the deployed tag can never be
 // expired by the repository's lifecycle rules.
-import { App, Fn, Stack, StackProps, Validations } from 'aws-cdk-lib';
+import { App, ArnFormat, CfnElement, Fn, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -66,6 +66,24 @@ export class FargateServiceStack extends Stack {
       encryptionKey: task.logEncryptionKey,
       retention: logs.RetentionDays.ONE_YEAR,
     });
+    // The key lets CloudWatch Logs use it for the log groups of the task definitions only; name this
+    // one too (CloudFormation names it <stack name>-<logical id>-<suffix>).
+    task.logEncryptionKey!.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowCloudWatchLogsForFlowLogs',
+      principals: [new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`)],
+      actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
+      resources: ['*'],
+      conditions: {
+        ArnLike: {
+          'kms:EncryptionContext:aws:logs:arn': this.formatArn({
+            service: 'logs',
+            resource: 'log-group',
+            arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            resourceName: `${this.stackName}-${this.getLogicalId(flowLogGroup.node.defaultChild as CfnElement)}-*`,
+          }),
+        },
+      },
+    }));
     const flowLogRole = new iam.Role(this, 'FlowLogRole', {
       assumedBy: new iam.ServicePrincipal('vpc-flow-logs.amazonaws.com', {
         conditions: { StringEquals: { 'aws:SourceAccount': this.account } },

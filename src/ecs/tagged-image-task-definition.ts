@@ -1,4 +1,4 @@
-import { Annotations, Arn, ArnFormat, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Arn, ArnFormat, CfnElement, Lazy, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -163,13 +163,25 @@ export interface TaggedImageTaskDefinitionProps {
   readonly logRetention?: logs.RetentionDays;
 
   /**
-   * The KMS key that encrypts the new log group. Its key policy receives a statement that lets
-   * CloudWatch Logs of this region use it for the log groups of this account (when the key is
-   * defined in the app). Only used when `logGroup` is not given.
+   * The KMS key that encrypts the new log group, for example one key shared by the stacks of an
+   * account and region. Its key policy receives a statement that lets CloudWatch Logs use it for
+   * the log groups created with it, and no other (when the key is defined in the app). Only used
+   * when `logGroup` is not given.
    *
-   * @default - a new key with rotation enabled
+   * @default - the stack's shared log key (see `dedicatedLogKey`)
    */
   readonly logEncryptionKey?: kms.IKey;
+
+  /**
+   * Give this task definition a log key of its own instead of the key every
+   * `TaggedImageTaskDefinition` of the stack shares. A key costs $1 a month (us-east-1 list
+   * price, plus requests); a key of its own makes sense when the logs need a key policy of their
+   * own, for example to let another account read them. Only used when neither `logGroup` nor
+   * `logEncryptionKey` is given.
+   *
+   * @default false - one shared key per stack (construct id `SharedLogKey` at the stack's root), rotation enabled
+   */
+  readonly dedicatedLogKey?: boolean;
 
   /**
    * The log stream prefix: streams are named `<prefix>/<container name>/<task id>`.
@@ -319,8 +331,9 @@ const SECRET_LIKE_NAME = /(PASSW(OR)?D|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDEN
  *   `ecr:GetAuthorizationToken` (no resource-level permission exists for it) on `*` sits alone in a
  *   second customer-managed policy, `registryAuthorizationPolicy`;
  * - a separate task role with no permissions;
- * - logs to a CloudWatch log group with a retention period and a customer-managed KMS key with
- *   rotation, both kept on stack deletion;
+ * - logs to a CloudWatch log group with a retention period, encrypted with a customer-managed KMS
+ *   key with rotation that all task definitions of the stack share (`SharedLogKey`, one key instead
+ *   of one per service; its key policy names each log group), both kept on stack deletion;
  * - a read-only root filesystem, a non-root user (`1000:1000`), secrets only through `secrets`;
  * - ARM64 (or X86_64) Linux, and a cpu/memory pair Fargate accepts.
  *
@@ -381,7 +394,6 @@ export class TaggedImageTaskDefinition extends ecs.FargateTaskDefinition {
 
     this.pinnedExecutionRole = new ManagedPolicyRole(this, 'ExecutionRole', {
       assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
-      description: `Pulls the image and writes the logs of ${this.node.path}`,
     });
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
@@ -393,18 +405,17 @@ export class TaggedImageTaskDefinition extends ecs.FargateTaskDefinition {
       }
       this.logGroup = props.logGroup;
     } else {
-      this.logEncryptionKey = props.logEncryptionKey ?? new kms.Key(this, 'LogKey', {
-        description: `Encrypts the logs of ${this.node.path}`,
-        enableKeyRotation: true,
-        removalPolicy,
-      });
-      allowCloudWatchLogs(this.logEncryptionKey);
-      if (!props.logEncryptionKey) limitGrantsToAwsServices(this.logEncryptionKey);
-      this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      this.logEncryptionKey = props.logEncryptionKey
+        ?? (props.dedicatedLogKey
+          ? dedicatedLogKey(this, removalPolicy)
+          : sharedLogKey(this, removalPolicy));
+      const logGroup = new logs.LogGroup(this, 'LogGroup', {
         encryptionKey: this.logEncryptionKey,
         retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR,
         removalPolicy,
       });
+      allowCloudWatchLogs(this.logEncryptionKey, logGroup);
+      this.logGroup = logGroup;
     }
 
     this.image = props.image;
@@ -661,27 +672,76 @@ function checkContainerSettings(where: Construct, prefix: string, c: ContainerSe
   }
 }
 
+/** Description of the shared log key: one per stack, so it needs no path to be found. */
+const SHARED_LOG_KEY_DESCRIPTION = 'Encrypts the logs of the ECS tasks of this stack';
+
+/** The stack's shared log key, per stack. */
+const sharedLogKeys = new WeakMap<Stack, kms.Key>();
+
 /**
- * Lets CloudWatch Logs of the stack's region use the key for log groups of the stack's account
- * (CloudWatch Logs user guide, encrypt log data with AWS KMS). The condition names the account's
- * log groups rather than one log group: naming the log group would make the key depend on the log
- * group that depends on the key.
+ * The key every `TaggedImageTaskDefinition` of the stack shares for its log group, made with the
+ * first one. A key outlives its log groups: it is kept on stack deletion unless every task
+ * definition that uses it asks for DESTROY.
  */
-function allowCloudWatchLogs(key: kms.IKey): void {
-  const stack = Stack.of(key);
+/** A log key of the task definition's own, when `dedicatedLogKey` asks for one. */
+function dedicatedLogKey(scope: Construct, removalPolicy: RemovalPolicy): kms.Key {
+  const key = new kms.Key(scope, 'LogKey', { description: `Encrypts the logs of ${scope.node.path}`, enableKeyRotation: true, removalPolicy });
+  limitGrantsToAwsServices(key);
+  return key;
+}
+
+function sharedLogKey(scope: Construct, removalPolicy: RemovalPolicy): kms.Key {
+  const stack = Stack.of(scope);
+  let key = sharedLogKeys.get(stack);
+  if (!key) {
+    key = new kms.Key(stack, 'SharedLogKey', {
+      description: SHARED_LOG_KEY_DESCRIPTION,
+      enableKeyRotation: true,
+      removalPolicy,
+    });
+    limitGrantsToAwsServices(key);
+    sharedLogKeys.set(stack, key);
+  } else if (removalPolicy !== RemovalPolicy.DESTROY) {
+    key.applyRemovalPolicy(RemovalPolicy.RETAIN);
+  }
+  return key;
+}
+
+/** Per key, the ARN patterns of the log groups it encrypts (rendered into one key policy statement). */
+const logGroupPatterns = new WeakMap<kms.IKey, string[]>();
+
+/**
+ * Lets CloudWatch Logs of the log group's region use the key for that log group and no other
+ * (CloudWatch Logs user guide, encrypt log data with AWS KMS: the encryption context
+ * `kms:EncryptionContext:aws:logs:arn` is the log group ARN). The key cannot name the log group's
+ * ARN (the log group depends on the key), so the condition names what CloudFormation will call it:
+ * a log group without a name is named `<stack name>-<logical id>-<random suffix>` (the
+ * AWS::Logs::LogGroup resource provider). One statement per key lists every log group that uses it.
+ */
+function allowCloudWatchLogs(key: kms.IKey, logGroup: logs.LogGroup): void {
+  const stack = Stack.of(logGroup);
+  const logicalId = stack.getLogicalId(logGroup.node.defaultChild as CfnElement);
+  const pattern = Arn.format({
+    service: 'logs',
+    resource: 'log-group',
+    resourceName: `${stack.stackName}-${logicalId}-*`,
+    arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+  }, stack);
+  const patterns = logGroupPatterns.get(key);
+  if (patterns) {
+    patterns.push(pattern);
+    return;
+  }
+  logGroupPatterns.set(key, [pattern]);
+  const all = logGroupPatterns.get(key)!;
   key.addToResourcePolicy(new iam.PolicyStatement({
-    sid: 'AllowCloudWatchLogsOfThisAccount',
+    sid: 'AllowCloudWatchLogsForItsLogGroups',
     principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
     actions: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
     resources: ['*'],
     conditions: {
       ArnLike: {
-        'kms:EncryptionContext:aws:logs:arn': Arn.format({
-          service: 'logs',
-          resource: 'log-group',
-          resourceName: '*',
-          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-        }, stack),
+        'kms:EncryptionContext:aws:logs:arn': Lazy.list({ produce: () => all }),
       },
     },
   }), true);

@@ -47,9 +47,8 @@ export class ManagedPolicyRole extends iam.Role {
 
   private obtainPolicy(): iam.ManagedPolicy {
     if (!this._policy) {
-      this._policy = new iam.ManagedPolicy(this, 'Policy', {
-        description: `Permissions of ${this.node.path}`,
-      });
+      // No description: one per service would repeat the path its name already carries.
+      this._policy = new iam.ManagedPolicy(this, 'Policy');
       this.addManagedPolicy(this._policy);
     }
     return this._policy;
@@ -57,9 +56,7 @@ export class ManagedPolicyRole extends iam.Role {
 
   private obtainAuthorizationPolicy(): iam.ManagedPolicy {
     if (!this._authorizationPolicy) {
-      this._authorizationPolicy = new iam.ManagedPolicy(this, 'RegistryAuthorizationPolicy', {
-        description: `ecr:GetAuthorizationToken for ${this.node.path} (the action has no resource-level permission)`,
-      });
+      this._authorizationPolicy = new iam.ManagedPolicy(this, 'RegistryAuthorizationPolicy');
       this.addManagedPolicy(this._authorizationPolicy);
     }
     return this._authorizationPolicy;

@@ -111,6 +111,9 @@ export interface AddPullThroughCacheOptions extends RepositoryBaselineProps {
 
 const REGISTRY_SYMBOL = Symbol.for('cdk-ecr-blueprints.ContainerRegistry');
 
+/** The registry is one per account and region, so its key's description needs no path. */
+const REGISTRY_KEY_DESCRIPTION = 'Encrypts the images of the ECR registry';
+
 /** Replication rule as rendered: destinations sharing one set of prefixes. */
 interface RenderedRule {
   readonly prefixes: string[];
@@ -192,7 +195,7 @@ export class ContainerRegistry extends Construct {
     checkBaselineKey(this, baseline);
     if (baseline.usesCustomerManagedKey && !baseline.encryptionKey) {
       this.encryptionKey = new kms.Key(this, 'Key', {
-        description: `Encrypts the images of every repository of the ECR registry ${this.node.path}`,
+        description: REGISTRY_KEY_DESCRIPTION,
         enableKeyRotation: true,
         removalPolicy: this.removalPolicy,
       });

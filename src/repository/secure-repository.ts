@@ -1,11 +1,12 @@
-import { Annotations, Lazy, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, IResolveContext, Lazy, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { baselineWarnings, checkBaselineKey, REGISTRY_BASELINE_WARNED } from './baseline-checks';
 import { RepositoryBaseline, RepositoryBaselineProps } from './repository-baseline';
 import { LifecyclePolicy } from '../lifecycle/lifecycle-policy';
+import { RepositoryLocation, repositoryLocationFor } from '../private/cross-stack';
 import { allowDigest, DeployedImage, DeployedImagePhase, onDeployedImages, sameEnvironment } from '../private/deployed-images';
 import {
   ACCOUNT_PATTERN,
@@ -108,6 +109,8 @@ export class SecureRepository extends ecr.RepositoryBase {
   public readonly lifecyclePolicy: LifecyclePolicy;
 
   private readonly resource: ecr.CfnRepository;
+  private readonly givenName?: string;
+  private readonly locations = new Map<Stack, RepositoryLocation | undefined>();
   private policyDocument?: iam.PolicyDocument;
   /** Digests deployed from this repository, with who deploys them. */
   private readonly deployedDigests = new Map<string, string>();
@@ -125,6 +128,7 @@ export class SecureRepository extends ecr.RepositoryBase {
     // Baseline errors are raised by a value object; say them at this construct.
     this.baseline = at(this, () => (base ?? new RepositoryBaseline()).withOverrides(overrides));
 
+    this.givenName = repositoryName;
     applyViolations(this, checkRepositoryName('repositoryName', repositoryName));
     checkBaselineKey(this, this.baseline);
     // A registry's repositories inherit its baseline, whose warnings the registry said once; their own overrides are said here.
@@ -174,12 +178,12 @@ export class SecureRepository extends ecr.RepositoryBase {
     });
     this.resource.applyRemovalPolicy(removal);
 
-    this.repositoryName = this.getResourceNameAttribute(this.resource.ref);
-    this.repositoryArn = this.getResourceArnAttribute(this.resource.attrArn, {
+    this.repositoryName = this.acrossStacks(this.getResourceNameAttribute(this.resource.ref), at => at.name);
+    this.repositoryArn = this.acrossStacks(this.getResourceArnAttribute(this.resource.attrArn, {
       service: 'ecr',
       resource: 'repository',
       resourceName: this.physicalName,
-    });
+    }), at => at.arn);
 
     this.node.addValidation({ validate: () => this.validateLifecycle() });
     this.node.addValidation({ validate: () => this.validatePolicy() });
@@ -190,10 +194,12 @@ export class SecureRepository extends ecr.RepositoryBase {
   /**
    * The URI of the image carrying `tag`. The tag is protected from the lifecycle rules: whoever asks
    * for the URI (an `ecs.ContainerImage`, a Lambda `DockerImageCode`, a CodeBuild image) deploys it.
+   * In another stack, when the name, account and region are known at synth, it is a plain string
+   * (no cross-stack export); otherwise aws-cdk-lib's.
    */
   public repositoryUriForTag(tag?: string): string {
     if (tag !== undefined) this.protectFromConsumer(tag);
-    return super.repositoryUriForTag(tag);
+    return this.acrossStacks(super.repositoryUriForTag(tag), at => `${at.registry}/${at.name}${tag ? `:${tag}` : ''}`);
   }
 
   /**
@@ -202,7 +208,7 @@ export class SecureRepository extends ecr.RepositoryBase {
    */
   public repositoryUriForDigest(digest?: string): string {
     if (digest !== undefined) this.recordDigest(digest, 'repositoryUriForDigest');
-    return super.repositoryUriForDigest(digest);
+    return this.acrossStacks(super.repositoryUriForDigest(digest), at => `${at.registry}/${at.name}${digest ? `@${digest}` : ''}`);
   }
 
   /**
@@ -343,6 +349,27 @@ export class SecureRepository extends ecr.RepositoryBase {
         '(grantPullToOrganization): only principals of that organization can pull',
     });
     return grant;
+  }
+
+  /** Where this repository is, for a consumer in `consumerScope` (see `repositoryLocationFor`). */
+  private referenceFor(consumerScope: IConstruct): RepositoryLocation | undefined {
+    // Resolved for every reference in every template: once per consuming stack is enough.
+    const consumer = Stack.of(consumerScope);
+    if (!this.locations.has(consumer)) this.locations.set(consumer, repositoryLocationFor(this, this.givenName, consumer));
+    return this.locations.get(consumer);
+  }
+
+  /**
+   * A value that resolves to `pick(location)` where the consumer can do without a cross-stack
+   * reference, and to aws-cdk-lib's `fallback` everywhere else (this stack, unknown names or environments).
+   */
+  private acrossStacks(fallback: string, pick: (location: RepositoryLocation) => string): string {
+    return Lazy.uncachedString({
+      produce: (context: IResolveContext) => {
+        const location = this.referenceFor(context.scope);
+        return location ? pick(location) : fallback;
+      },
+    });
   }
 
   private validateLifecycle(): string[] {

@@ -186,11 +186,9 @@ describe('tag protection', () => {
       selection: { tagStatus: 'tagged', tagPatternList: ['v2.0.0'] },
     });
     expect(rules.map(r => r.rulePriority)).toEqual([1, 2, 3]);
-    // The task definition reads the repository through a cross-stack reference.
+    // The repository is named in a known environment: the task definition holds its URI, no export.
     Template.fromStack(service).hasResourceProperties('AWS::ECS::TaskDefinition', {
-      ContainerDefinitions: [Match.objectLike({
-        Image: { 'Fn::Join': ['', Match.arrayWith([{ 'Fn::ImportValue': Match.stringLikeRegexp('^Registry:') }])] },
-      })],
+      ContainerDefinitions: [Match.objectLike({ Image: '111111111111.dkr.ecr.us-east-1.amazonaws.com/team/api:v2.0.0' })],
     });
   });
 

@@ -70,31 +70,32 @@ describe('TaggedImageTaskDefinition defaults', () => {
       .toThrow('Test/Task: invalid containerMemoryLimitMiB 3: must be an integer >= 4');
   });
 
-  test('the log group has a one-year retention, a rotating KMS key, and both are kept on deletion', () => {
+  test('the log group has a one-year retention, the stack\'s shared rotating KMS key, and both are kept on deletion', () => {
     const s = stack();
-    taskIn(s);
+    const task = taskIn(s);
     const t = Template.fromStack(s);
+    const logGroupId = s.resolve((task.logGroup.node.defaultChild as logs.CfnLogGroup).logicalId);
     t.hasResource('AWS::Logs::LogGroup', {
-      Properties: { RetentionInDays: 365, KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^TaskLogKey'), 'Arn'] } },
+      Properties: { RetentionInDays: 365, KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SharedLogKey'), 'Arn'] } },
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
     });
     t.hasResource('AWS::KMS::Key', {
       Properties: {
-        Description: 'Encrypts the logs of Test/Task',
+        Description: 'Encrypts the logs of the ECS tasks of this stack',
         EnableKeyRotation: true,
         KeyPolicy: {
           Statement: Match.arrayWith([{
-            Sid: 'AllowCloudWatchLogsOfThisAccount',
+            Sid: 'AllowCloudWatchLogsForItsLogGroups',
             Effect: 'Allow',
             Principal: { Service: 'logs.us-east-1.amazonaws.com' },
             Action: ['kms:Encrypt*', 'kms:Decrypt*', 'kms:ReEncrypt*', 'kms:GenerateDataKey*', 'kms:Describe*'],
             Resource: '*',
             Condition: {
               ArnLike: {
-                'kms:EncryptionContext:aws:logs:arn': {
-                  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':logs:us-east-1:111111111111:log-group:*']],
-                },
+                'kms:EncryptionContext:aws:logs:arn': [{
+                  'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:logs:us-east-1:111111111111:log-group:Test-${logGroupId}-*`]],
+                }],
               },
             },
           }]),
@@ -103,6 +104,7 @@ describe('TaggedImageTaskDefinition defaults', () => {
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
     });
+    expect(task.logEncryptionKey?.node.path).toBe('Test/SharedLogKey');
   });
 
   test('the execution role has two customer-managed policies, no inline policy and no AWS-managed policy', () => {
@@ -289,9 +291,9 @@ describe('TaggedImageTaskDefinition options', () => {
     const t = Template.fromStack(s);
     t.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 731, KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^LogsKey'), 'Arn'] } });
     t.hasResourceProperties('AWS::KMS::Key', {
-      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'AllowCloudWatchLogsOfThisAccount' })]) },
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'AllowCloudWatchLogsForItsLogGroups' })]) },
     });
-    expect(Object.keys(t.findResources('AWS::KMS::Key')).filter(id => id.startsWith('TaskLogKey'))).toEqual([]);
+    expect(Object.keys(t.findResources('AWS::KMS::Key')).filter(id => /^(TaskLogKey|SharedLogKey)/.test(id))).toEqual([]);
   });
 
   test('two task definitions can share a log key: its policy gets the CloudWatch Logs statement once', () => {
@@ -302,7 +304,9 @@ describe('TaggedImageTaskDefinition options', () => {
       new TaggedImageTaskDefinition(s, id, { image: ImageReference.fromRepository(repo, { tag: 'v1' }), logEncryptionKey: key });
     }
     const [keyResource] = Object.entries(Template.fromStack(s).findResources('AWS::KMS::Key')).filter(([id]) => id.startsWith('LogsKey'));
-    expect(keyResource[1].Properties.KeyPolicy.Statement.map((st: any) => st.Sid ?? st.Action)).toEqual(['kms:*', 'AllowCloudWatchLogsOfThisAccount']);
+    const statements = keyResource[1].Properties.KeyPolicy.Statement;
+    expect(statements.map((st: any) => st.Sid ?? st.Action)).toEqual(['kms:*', 'AllowCloudWatchLogsForItsLogGroups']);
+    expect(statements[1].Condition.ArnLike['kms:EncryptionContext:aws:logs:arn']).toHaveLength(2);
   });
 
   test('an environment-agnostic stack grants through the managed policies only (no repository policy)', () => {
@@ -328,7 +332,30 @@ describe('TaggedImageTaskDefinition options', () => {
     taskIn(s, { removalPolicy: RemovalPolicy.DESTROY });
     const t = Template.fromStack(s);
     t.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete' });
-    t.hasResource('AWS::KMS::Key', { Properties: { Description: 'Encrypts the logs of Test/Task' }, DeletionPolicy: 'Delete' });
+    t.hasResource('AWS::KMS::Key', { Properties: { Description: 'Encrypts the logs of the ECS tasks of this stack' }, DeletionPolicy: 'Delete' });
+  });
+
+  test.each([
+    ['DESTROY first', [RemovalPolicy.DESTROY, RemovalPolicy.RETAIN]],
+    ['RETAIN first', [RemovalPolicy.RETAIN, RemovalPolicy.DESTROY]],
+  ])('the shared log key is kept when one of its task definitions keeps its log group (%s)', (_, policies) => {
+    const s = stack();
+    const repo = new SecureRepository(s, 'Repo', { repositoryName: 'team/api' });
+    policies.forEach((removalPolicy, i) => new TaggedImageTaskDefinition(s, `Task${i}`, {
+      image: ImageReference.fromRepository(repo, { tag: 'v1' }), removalPolicy,
+    }));
+    const t = Template.fromStack(s);
+    t.hasResource('AWS::KMS::Key', { Properties: { Description: 'Encrypts the logs of the ECS tasks of this stack' }, DeletionPolicy: 'Retain' });
+    t.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete' });
+  });
+
+  test('dedicatedLogKey gives the task definition a key of its own, named after it', () => {
+    const s = stack();
+    const task = taskIn(s, { dedicatedLogKey: true, removalPolicy: RemovalPolicy.DESTROY });
+    const t = Template.fromStack(s);
+    expect(task.logEncryptionKey?.node.path).toBe('Test/Task/LogKey');
+    t.hasResource('AWS::KMS::Key', { Properties: { Description: 'Encrypts the logs of Test/Task', EnableKeyRotation: true }, DeletionPolicy: 'Delete' });
+    expect(Object.keys(t.findResources('AWS::KMS::Key')).filter(id => id.startsWith('SharedLogKey'))).toEqual([]);
   });
 
   test('tokens are accepted for cpu, memory and user', () => {
@@ -411,5 +438,72 @@ describe('TaggedImageTaskDefinition validation', () => {
     expect(() => new TaggedImageTaskDefinition(s, 'Task', {
       image: ImageReference.fromRepository(new ecr.Repository(s, 'Plain'), { tag: 'v1' }),
     })).toThrow(/Test\/Plain: invalid tag "v1": the repository lets this tag move/);
+  });
+});
+
+describe('shared log key', () => {
+  /** IAM ArnLike: `*` matches any run of characters, `?` one character. */
+  const arnLike = (pattern: string, arn: string) =>
+    new RegExp(`^${pattern.split('').map(c => c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\/]/g, '\\$&')).join('')}$`).test(arn);
+
+  /** The log group ARN patterns the key policy lets CloudWatch Logs use the key for, resolved for aws. */
+  function allowedPatterns(template: Template): string[] {
+    const keys = Object.entries(template.findResources('AWS::KMS::Key')).filter(([id]) => id.startsWith('SharedLogKey'));
+    expect(keys).toHaveLength(1);
+    const statement = keys[0][1].Properties.KeyPolicy.Statement.find((st: any) => st.Sid === 'AllowCloudWatchLogsForItsLogGroups');
+    return statement.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn']
+      .map((v: any) => v['Fn::Join'][1].map((part: any) => part.Ref === 'AWS::Partition' ? 'aws' : part).join(''));
+  }
+
+  test('every task definition of a stack uses one key; another stack gets its own', () => {
+    const app = new App();
+    const registry = stack(app, 'Registry');
+    const repo = new SecureRepository(registry, 'Repo', { repositoryName: 'team/api' });
+    const stacks = ['Api', 'Other'].map(id => stack(app, id));
+    for (const s of stacks) {
+      for (const name of ['A', 'B', 'C']) {
+        new TaggedImageTaskDefinition(s, name, { image: ImageReference.fromRepository(repo, { tag: 'v1' }) });
+      }
+    }
+    for (const s of stacks) {
+      const t = Template.fromStack(s);
+      t.resourceCountIs('AWS::KMS::Key', 1);
+      t.resourceCountIs('AWS::Logs::LogGroup', 3);
+      expect(new Set(Object.values<any>(t.findResources('AWS::Logs::LogGroup')).map(g => JSON.stringify(g.Properties.KmsKeyId))).size).toBe(1);
+    }
+  });
+
+  test('the key policy lets CloudWatch Logs use the key for the stack\'s log groups and no other log group', () => {
+    const app = new App();
+    const s = stack(app, 'Api');
+    const repo = new SecureRepository(s, 'Repo', { repositoryName: 'team/api' });
+    const tasks = ['A', 'B'].map(name => new TaggedImageTaskDefinition(s, name, { image: ImageReference.fromRepository(repo, { tag: 'v1' }) }));
+    const patterns = allowedPatterns(Template.fromStack(s));
+    const arn = (name: string) => `arn:aws:logs:us-east-1:111111111111:log-group:${name}`;
+    // CloudFormation names a log group without a name <stack name>-<logical id>-<random suffix>.
+    for (const task of tasks) {
+      const logicalId = s.resolve((task.logGroup.node.defaultChild as logs.CfnLogGroup).logicalId);
+      expect(patterns.filter(p => arnLike(p, arn(`Api-${logicalId}-1A2B3C4D5E6F`)))).toHaveLength(1);
+    }
+    for (const other of ['Api2-ALogGroup-1A2B3C', 'Other-ALogGroupD066D939-1A2B3C', '/aws/lambda/fn', 'Api-SomethingElse-1A2B3C']) {
+      expect(patterns.some(p => arnLike(p, arn(other)))).toBe(false);
+    }
+    expect(patterns.some(p => arnLike(p, 'arn:aws:logs:us-east-1:222222222222:log-group:Api-ALogGroupD066D939-1A2B3C'))).toBe(false);
+  });
+
+  test('an explicit key shared by two stacks lists the log groups of both, each under its stack name', () => {
+    const app = new App();
+    const keys = stack(app, 'Keys');
+    const key = new kms.Key(keys, 'Logs', { enableKeyRotation: true });
+    const repo = new SecureRepository(keys, 'Repo', { repositoryName: 'team/api' });
+    for (const id of ['Api', 'Worker']) {
+      new TaggedImageTaskDefinition(stack(app, id), 'Task', { image: ImageReference.fromRepository(repo, { tag: 'v1' }), logEncryptionKey: key });
+    }
+    const [keyResource] = Object.values<any>(Template.fromStack(keys).findResources('AWS::KMS::Key'))
+      .filter(k => k.Properties.KeyPolicy.Statement.some((st: any) => st.Sid === 'AllowCloudWatchLogsForItsLogGroups'));
+    const statement = keyResource.Properties.KeyPolicy.Statement.find((st: any) => st.Sid === 'AllowCloudWatchLogsForItsLogGroups');
+    const values = JSON.stringify(statement.Condition.ArnLike['kms:EncryptionContext:aws:logs:arn']);
+    expect(values).toMatch(/log-group:Api-TaskLogGroup[0-9A-F]{8}-\*/);
+    expect(values).toMatch(/log-group:Worker-TaskLogGroup[0-9A-F]{8}-\*/);
   });
 });
