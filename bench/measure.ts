@@ -18,8 +18,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
-import { EcrBlueprintsChecks } from 'cdk-ecr-blueprints';
 import { monthlyCost } from './cost';
+import { EcrBlueprintsChecks } from 'cdk-ecr-blueprints';
 
 interface AppModule {
   buildApp(app: App, count: number): Stack;
@@ -107,7 +107,8 @@ function main(): void {
   const cost = monthlyCost(templates);
   // maxRSS is the process's high-water mark in KiB.
   const peakRssMiB = process.resourceUsage().maxRSS / 1024;
-  console.log(JSON.stringify({ side, shape, count, ms, cpuMs, checksCpuMs, peakRssMiB, templateBytes, resources, types, stacks: files.length, largest, cost }));
+  const stacks = files.length;
+  console.log(JSON.stringify({ side, shape, count, ms, cpuMs, checksCpuMs, peakRssMiB, templateBytes, resources, types, stacks, largest, cost }));
 }
 
 main();

@@ -19,8 +19,8 @@ import { holdsIntrinsic, isIntrinsic, jsonDocument, resourceKey, resourcesOf, Te
 import { checkLifecyclePolicyText } from '../lifecycle/lifecycle-policy';
 import { message } from '../private/validate';
 import * as rules from '../rules';
-import { checkResourcePolicy, ResourcePolicyKind } from '../rules/resource-policy';
 import type { Violation } from '../rules';
+import { checkResourcePolicy, ResourcePolicyKind } from '../rules/resource-policy';
 
 /** What a check can see besides its resource. */
 export interface CheckContext {

@@ -27,9 +27,9 @@ import { applyViolations, at, checkPattern, fail, isUnresolved, message, show, t
 import { baselineWarnings, checkBaselineKey, REGISTRY_BASELINE_WARNED } from '../repository/baseline-checks';
 import { RepositoryBaseline, RepositoryBaselineProps } from '../repository/repository-baseline';
 import { SecureRepository } from '../repository/secure-repository';
-import { checkResourcePolicy, ResourcePolicyKind } from '../rules/resource-policy';
 import { checkReplication } from '../rules/registry';
 import { checkRepositoryName } from '../rules/repository';
+import { checkResourcePolicy, ResourcePolicyKind } from '../rules/resource-policy';
 
 /**
  * Properties of a `ContainerRegistry`. The baseline fields given here override the ones of `baseline`.

@@ -17,8 +17,8 @@ import {
 import { applyViolations, at, fail, isUnresolved, message } from '../private/validate';
 import { RepositoryBaseline, RepositoryBaselineProps } from '../repository/repository-baseline';
 import { SecureRepository } from '../repository/secure-repository';
-import { checkResourcePolicy, ResourcePolicyKind } from '../rules/resource-policy';
 import { checkTemplateAppliedFor, checkTemplateDescriptionAndTags, checkTemplateKey, checkTemplatePrefix } from '../rules/registry';
+import { checkResourcePolicy, ResourcePolicyKind } from '../rules/resource-policy';
 
 /** The ways ECR creates repositories on its own, which a creation template can apply to. */
 export enum RepositoryCreationScenario {

@@ -178,12 +178,12 @@ export class SecureRepository extends ecr.RepositoryBase {
     });
     this.resource.applyRemovalPolicy(removal);
 
-    this.repositoryName = this.acrossStacks(this.getResourceNameAttribute(this.resource.ref), at => at.name);
+    this.repositoryName = this.acrossStacks(this.getResourceNameAttribute(this.resource.ref), loc => loc.name);
     this.repositoryArn = this.acrossStacks(this.getResourceArnAttribute(this.resource.attrArn, {
       service: 'ecr',
       resource: 'repository',
       resourceName: this.physicalName,
-    }), at => at.arn);
+    }), loc => loc.arn);
 
     this.node.addValidation({ validate: () => this.validateLifecycle() });
     this.node.addValidation({ validate: () => this.validatePolicy() });
@@ -199,7 +199,7 @@ export class SecureRepository extends ecr.RepositoryBase {
    */
   public repositoryUriForTag(tag?: string): string {
     if (tag !== undefined) this.protectFromConsumer(tag);
-    return this.acrossStacks(super.repositoryUriForTag(tag), at => `${at.registry}/${at.name}${tag ? `:${tag}` : ''}`);
+    return this.acrossStacks(super.repositoryUriForTag(tag), loc => `${loc.registry}/${loc.name}${tag ? `:${tag}` : ''}`);
   }
 
   /**
@@ -208,7 +208,7 @@ export class SecureRepository extends ecr.RepositoryBase {
    */
   public repositoryUriForDigest(digest?: string): string {
     if (digest !== undefined) this.recordDigest(digest, 'repositoryUriForDigest');
-    return this.acrossStacks(super.repositoryUriForDigest(digest), at => `${at.registry}/${at.name}${digest ? `@${digest}` : ''}`);
+    return this.acrossStacks(super.repositoryUriForDigest(digest), loc => `${loc.registry}/${loc.name}${digest ? `@${digest}` : ''}`);
   }
 
   /**
