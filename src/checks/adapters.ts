@@ -136,9 +136,9 @@ export class Scratch {
     } catch (e) {
       return [message(where, 'PolicyText', document, `not a policy document ECR accepts (${(e as Error).message})`)];
     }
-    const prefix = `${registry.node.path}: `;
+    // The scratch registry's path is the template resource's in what the plugin reports.
     return registry.node.validate()
       .filter(m => m.includes('registry policy'))
-      .map(m => (m.startsWith(prefix) ? `${where}: ${m.slice(prefix.length)}` : m));
+      .map(m => m.split(registry.node.path).join(where));
   }
 }

@@ -37,7 +37,7 @@ export interface TaggedImageTaskDefinitionProps {
    * more. Set on every container because the AWS Control Tower control CT.ECS.PR.7 requires a
    * container-level memory limit (at least 4 MiB).
    *
-   * @default - the task's memoryLimitMiB
+   * @default - the task's memoryLimitMiB less the memory limits of the sidecars
    */
   readonly containerMemoryLimitMiB?: number;
 
@@ -424,7 +424,9 @@ export class TaggedImageTaskDefinition extends ecs.FargateTaskDefinition {
       containerName,
       image: props.image.toContainerImage(),
       essential: true,
-      memoryLimitMiB: props.containerMemoryLimitMiB ?? memoryLimitMiB,
+      // The sidecars are added later: the essential container gets what they leave of the task's memory.
+      memoryLimitMiB: props.containerMemoryLimitMiB ?? (isUnresolved(memoryLimitMiB) ? memoryLimitMiB
+        : Lazy.number({ produce: () => memoryLimitMiB - this.sidecarMemoryMiB })),
       command: props.command,
       user,
       readonlyRootFilesystem: props.readonlyRootFilesystem ?? true,
@@ -675,14 +677,15 @@ function checkContainerSettings(where: Construct, prefix: string, c: ContainerSe
 /** Description of the shared log key: one per stack, so it needs no path to be found. */
 const SHARED_LOG_KEY_DESCRIPTION = 'Encrypts the logs of the ECS tasks of this stack';
 
-/** The stack's shared log key, per stack. */
-const sharedLogKeys = new WeakMap<Stack, kms.Key>();
+/** The construct id of the shared log key, at the stack root. */
+const SHARED_LOG_KEY_ID = 'SharedLogKey';
 
 /**
- * The key every `TaggedImageTaskDefinition` of the stack shares for its log group, made with the
- * first one. A key outlives its log groups: it is kept on stack deletion unless every task
- * definition that uses it asks for DESTROY.
+ * Where a key keeps the ARN patterns of the log groups it encrypts. A global symbol, so that two
+ * copies of the library in one app (two versions, a monorepo) share one key and one statement.
  */
+const LOG_GROUP_PATTERNS = Symbol.for('cdk-ecr-blueprints.logGroupPatterns');
+
 /** A log key of the task definition's own, when `dedicatedLogKey` asks for one. */
 function dedicatedLogKey(scope: Construct, removalPolicy: RemovalPolicy): kms.Key {
   const key = new kms.Key(scope, 'LogKey', { description: `Encrypts the logs of ${scope.node.path}`, enableKeyRotation: true, removalPolicy });
@@ -690,25 +693,27 @@ function dedicatedLogKey(scope: Construct, removalPolicy: RemovalPolicy): kms.Ke
   return key;
 }
 
+/**
+ * The key every `TaggedImageTaskDefinition` of the stack shares for its log group, made with the
+ * first one (found by its construct id, so that every copy of the library finds it). A key
+ * outlives its log groups: it is kept on stack deletion unless every task definition that uses it
+ * asks for DESTROY.
+ */
 function sharedLogKey(scope: Construct, removalPolicy: RemovalPolicy): kms.Key {
   const stack = Stack.of(scope);
-  let key = sharedLogKeys.get(stack);
+  let key = stack.node.tryFindChild(SHARED_LOG_KEY_ID) as kms.Key | undefined;
   if (!key) {
-    key = new kms.Key(stack, 'SharedLogKey', {
+    key = new kms.Key(stack, SHARED_LOG_KEY_ID, {
       description: SHARED_LOG_KEY_DESCRIPTION,
       enableKeyRotation: true,
       removalPolicy,
     });
     limitGrantsToAwsServices(key);
-    sharedLogKeys.set(stack, key);
   } else if (removalPolicy !== RemovalPolicy.DESTROY) {
     key.applyRemovalPolicy(RemovalPolicy.RETAIN);
   }
   return key;
 }
-
-/** Per key, the ARN patterns of the log groups it encrypts (rendered into one key policy statement). */
-const logGroupPatterns = new WeakMap<kms.IKey, string[]>();
 
 /**
  * Lets CloudWatch Logs of the log group's region use the key for that log group and no other
@@ -727,13 +732,15 @@ function allowCloudWatchLogs(key: kms.IKey, logGroup: logs.LogGroup): void {
     resourceName: `${stack.stackName}-${logicalId}-*`,
     arnFormat: ArnFormat.COLON_RESOURCE_NAME,
   }, stack);
-  const patterns = logGroupPatterns.get(key);
+  // The patterns of every log group of the key, rendered into one key policy statement.
+  const holder = key as unknown as { [LOG_GROUP_PATTERNS]?: string[] };
+  const patterns = holder[LOG_GROUP_PATTERNS];
   if (patterns) {
     patterns.push(pattern);
     return;
   }
-  logGroupPatterns.set(key, [pattern]);
-  const all = logGroupPatterns.get(key)!;
+  const all = [pattern];
+  holder[LOG_GROUP_PATTERNS] = all;
   key.addToResourcePolicy(new iam.PolicyStatement({
     sid: 'AllowCloudWatchLogsForItsLogGroups',
     principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],

@@ -389,7 +389,13 @@ function order(rule: LifecycleRule): number {
 /** Longest reason quoted in a protection rule's description; longer ones keep their end (the most specific part of a path). */
 const REASON_CHARS = 64;
 
+/** A reason that ends with the digest a protection rule stands for (`SecureRepository.protectDigest`). */
+const DIGEST_SUFFIX = /^(.*?)(,? ?digest sha256:[a-f0-9]{64})$/s;
+
 function bounded(reason: string): string {
+  // The digest is kept whole: the app-wide check reads it from the description to know the tag covers it.
+  const digest = DIGEST_SUFFIX.exec(reason);
+  if (digest) return `${bounded(digest[1])}${digest[2]}`;
   return reason.length > REASON_CHARS ? `...${reason.slice(reason.length - REASON_CHARS + 3)}` : reason;
 }
 

@@ -40,9 +40,37 @@ export function placeholders(flat: string): string[] {
   return [...flat.matchAll(/⟨([^⟩]*)⟩/g)].map(m => m[1].replace(/%([0-9a-f]{2,4})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16))));
 }
 
+/**
+ * Tokens that stand for a string of known structure: a value that resolves differently per
+ * consumer (a repository URI that is a plain string in other stacks) registers the string it falls
+ * back to, so that the construct-tree pass still reads the repository and tag in it. Kept on a
+ * global symbol, so every copy of the library shares it.
+ */
+const STRUCTURES = Symbol.for('cdk-ecr-blueprints.tokenStructures');
+
+function structures(): Map<string, string> {
+  const holder = globalThis as unknown as { [STRUCTURES]?: Map<string, string> };
+  return holder[STRUCTURES] ?? (holder[STRUCTURES] = new Map());
+}
+
+/** Records that the token string `token` has the structure of `structure` (a string with tokens). */
+export function registerTokenStructure(token: string, structure: string): void {
+  structures().set(token, structure);
+}
+
+const TOKEN_MARKER = /\$\{Token\[([^\]]*)\]\}/g;
+
 /** Replaces CDK token markers (`${Token[...]}`) of a construct-tree string by placeholders. */
 export function flattenTokenString(value: string): string {
-  return value.replace(/\$\{Token\[([^\]]*)\]\}/g, (_, inner: string) => placeholder(inner));
+  const known = structures();
+  let expanded = value;
+  // Registered tokens are expanded first (a few levels: a URI's structure names the repository's name token).
+  for (let depth = 0; depth < 3 && known.size > 0; depth++) {
+    const next = expanded.replace(TOKEN_MARKER, marker => known.get(marker) ?? marker);
+    if (next === expanded) break;
+    expanded = next;
+  }
+  return expanded.replace(TOKEN_MARKER, (_, inner: string) => placeholder(inner));
 }
 
 /**

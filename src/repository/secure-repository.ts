@@ -14,7 +14,7 @@ import {
   IMAGE_DIGEST_PATTERN,
   IMAGE_DIGEST_RULE,
 } from '../private/ecr-rules';
-import { flattenTokenString, hasPlaceholder } from '../private/image-uri';
+import { flattenTokenString, hasPlaceholder, registerTokenStructure } from '../private/image-uri';
 import { limitGrantsToAwsServices } from '../private/kms';
 import { reportPolicyFindings, resolvedPolicy } from '../private/policy-checks';
 import { applyViolations, at, checkCount, checkLength, checkPattern, fail, isUnresolved, message } from '../private/validate';
@@ -364,12 +364,15 @@ export class SecureRepository extends ecr.RepositoryBase {
    * reference, and to aws-cdk-lib's `fallback` everywhere else (this stack, unknown names or environments).
    */
   private acrossStacks(fallback: string, pick: (location: RepositoryLocation) => string): string {
-    return Lazy.uncachedString({
+    const value = Lazy.uncachedString({
       produce: (context: IResolveContext) => {
         const location = this.referenceFor(context.scope);
         return location ? pick(location) : fallback;
       },
     });
+    // The app-wide pass reads image URIs from the construct tree: it sees the fallback's structure.
+    registerTokenStructure(value, fallback);
+    return value;
   }
 
   private validateLifecycle(): string[] {

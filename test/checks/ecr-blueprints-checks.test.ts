@@ -37,6 +37,8 @@ function cleanRepository(stack: Stack, id: string, props: Partial<ecr.Repository
     encryption: ecr.RepositoryEncryption.KMS,
     encryptionKey: new kms.Key(stack, `${id}Key`, { enableKeyRotation: true }),
     lifecycleRules: [
+      // The deployed tag is kept: a rule that selects exactly it and never fires, ahead of the rest (ECRB-DEPLOYED-IMAGE-EXPIRES).
+      { rulePriority: 1, tagStatus: ecr.TagStatus.TAGGED, tagPatternList: ['v1.4.2'], maxImageCount: 1, description: 'keep the deployed v1.4.2' },
       { tagStatus: ecr.TagStatus.UNTAGGED, maxImageAge: Duration.days(14), description: 'expire untagged images after 14 days' },
       { tagStatus: ecr.TagStatus.ANY, maxImageCount: 100, description: 'keep the newest 100 images' },
     ],
@@ -187,7 +189,8 @@ describe('AWS::ECR::Repository', () => {
       repository.addToResourcePolicy(new iam.PolicyStatement({ actions: ['ecr:BatchGetImage'], principals: [new iam.AnyPrincipal()] }));
     });
     expect(ruleIds(result, 'error')).toEqual(['ECRB-REPO-POLICY']);
-    expect(ofRule(result, 'ECRB-REPO-POLICY')[0].description).toContain('a * principal is only accepted with an aws:PrincipalOrgID condition');
+    expect(ofRule(result, 'ECRB-REPO-POLICY')[0].description).toContain(
+      'invalid RepositoryPolicyText principal {"AWS":"*"}: anyone (no condition names an organization or account) could pull');
   });
 
   test('ECRB-REPO-POLICY boundary: a * principal bounded by aws:PrincipalOrgID passes', () => {
@@ -316,7 +319,8 @@ describe('AWS::ECR::RegistryPolicy', () => {
     });
     expect(ruleIds(result, 'error')).toEqual(['ECRB-REGISTRY-POLICY']);
     expect(ofRule(result, 'ECRB-REGISTRY-POLICY').map(v => v.description)).toEqual([
-      expect.stringContaining('Service/RegistryPolicy: invalid registry policy principal "*": a * principal is only accepted with an aws:PrincipalOrgID condition'),
+      expect.stringContaining('Service/RegistryPolicy: invalid registry policy principal "*": anyone (no condition names an organization or account) ' +
+        'could replicate into the repositories of the registry Service/RegistryPolicy;'),
       expect.stringContaining('invalid registry policy action "s3:GetObject": registry policies only take ecr: actions'),
     ]);
   });
@@ -401,7 +405,15 @@ describe('AWS::ECS::TaskDefinition', () => {
   });
 
   test('ECRB-IMAGE-LATEST: latest from an immutable repository warns', () => {
-    const result = app((stack, repository) => {
+    const result = runChecks((a: App) => {
+      const stack = new Stack(a, 'Service', { env: ENV });
+      // The deployed latest is kept by the first rule, so only the latest warning remains.
+      const repository = cleanRepository(stack, 'Api', {
+        lifecycleRules: [
+          { rulePriority: 1, tagStatus: ecr.TagStatus.TAGGED, tagPatternList: ['latest'], maxImageCount: 1, description: 'keep the deployed latest' },
+          { tagStatus: ecr.TagStatus.UNTAGGED, maxImageAge: Duration.days(14), description: 'expire untagged images after 14 days' },
+        ],
+      });
       cleanTask(stack, repository, {}, { image: ecs.ContainerImage.fromEcrRepository(repository, 'latest') });
     });
     expect(result.failed).toBe(false);

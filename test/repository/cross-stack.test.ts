@@ -71,6 +71,8 @@ describe('a named SecureRepository used from another stack of the same environme
     expect(services.resolve(repository.repositoryName)).toBe('team/api');
     expect(services.resolve(repository.repositoryArn)).toBe('arn:aws:ecr:us-east-1:111111111111:repository/team/api');
     expect(services.resolve(repository.repositoryUri)).toBe('111111111111.dkr.ecr.us-east-1.amazonaws.com/team/api');
+    // Asking for a digest URI records a deployment by digest alone: name the tag it carries.
+    repository.protectDigest(`sha256:${'a'.repeat(64)}`, 'v2');
     expect(services.resolve(repository.repositoryUriForDigest(`sha256:${'a'.repeat(64)}`)))
       .toBe(`111111111111.dkr.ecr.us-east-1.amazonaws.com/team/api@sha256:${'a'.repeat(64)}`);
     const consumer = Template.fromStack(services);
