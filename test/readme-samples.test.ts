@@ -34,7 +34,13 @@ const VALUES: Record<string, (stack: cdk.Stack, value: (name: string) => any) =>
   drRegistry: s => new ContainerRegistry(new cdk.Stack(s.node.scope as cdk.App, 'FixtureDr', { env: { ...ENV, region: 'eu-west-1' } }), 'Registry'),
   otherRegistry: s => new ContainerRegistry(new cdk.Stack(s.node.scope as cdk.App, 'FixtureOther', { env: { ...ENV, account: '222222222222' } }), 'Registry'),
   dockerHubSecret: s => secretsmanager.Secret.fromSecretNameV2(s, 'FixtureDockerHub', 'ecr-pullthroughcache/docker-hub'),
+  app: s => s.node.root,
   buildRole: s => new iam.Role(s, 'FixtureBuildRole', { assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com') }),
+  ciRole: s => new iam.Role(s, 'FixtureCiRole', { assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com') }),
+  releaseRole: s => new iam.Role(s, 'FixtureReleaseRole', { assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com') }),
+  verifierRole: s => new iam.Role(s, 'FixtureVerifierRole', { assumedBy: new iam.ServicePrincipal('codebuild.amazonaws.com') }),
+  scannerRole: s => new iam.Role(s, 'FixtureScannerRole', { assumedBy: new iam.ServicePrincipal('inspector2.amazonaws.com') }),
+  vendorTask: s => new ecs.FargateTaskDefinition(s, 'FixtureVendorTask'),
   task: s => new TaggedImageTaskDefinition(s, 'FixtureTask', {
     image: ImageReference.fromRepository(new SecureRepository(s, 'FixtureRepository', { repositoryName: 'fixture/app' }), { tag: 'v1.0.0' }),
   }),
@@ -128,8 +134,13 @@ test('the README has TypeScript samples, and the fixture and this test know the 
 });
 
 describe.each(samples.map(s => [`README.md:${lineOf(s)}`, s] as const))('%s', (_where, sample) => {
-  test('runs and its app synthesizes', () => {
+  test(sample.parameters.fails !== undefined ? 'runs and its app fails synth, as the README says' : 'runs and its app synthesizes', () => {
     const { app } = run(sample);
+    if (sample.parameters.fails !== undefined) {
+      // A sample that shows what a check refuses (`ts nofixture fails`): its findings are asserted where the README shows them.
+      expect(() => app.synth()).toThrow(/EcrBlueprintsChecks/);
+      return;
+    }
     expect(app).toBeInstanceOf(cdk.App);
     // A sample that only computes (LifecyclePolicy.fromJson) leaves the fixture's stack empty.
     const sampleStack = app.node.tryFindChild('Sample');

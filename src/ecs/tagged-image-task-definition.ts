@@ -424,9 +424,9 @@ export class TaggedImageTaskDefinition extends ecs.FargateTaskDefinition {
       containerName,
       image: props.image.toContainerImage(),
       essential: true,
-      // The sidecars are added later: the essential container gets what they leave of the task's memory.
+      // Sidecars and other containers are added later: the essential container gets what they leave of the task's memory.
       memoryLimitMiB: props.containerMemoryLimitMiB ?? (isUnresolved(memoryLimitMiB) ? memoryLimitMiB
-        : Lazy.number({ produce: () => memoryLimitMiB - this.sidecarMemoryMiB })),
+        : Lazy.number({ produce: () => Math.max(MIN_CONTAINER_MEMORY_MIB, memoryLimitMiB - this.otherContainersMemoryMiB()) })),
       command: props.command,
       user,
       readonlyRootFilesystem: props.readonlyRootFilesystem ?? true,
@@ -564,6 +564,21 @@ export class TaggedImageTaskDefinition extends ecs.FargateTaskDefinition {
       this.taskRole.addManagedPolicy(this._taskRolePolicy);
     }
     this._taskRolePolicy.addStatements(statement);
+  }
+
+  /**
+   * The memory the other containers take from the task: each one's reservation, or its hard limit
+   * when it has no reservation (as ECS counts them); values held in tokens are not counted.
+   */
+  private otherContainersMemoryMiB(): number {
+    let total = 0;
+    for (const c of this.containers) {
+      if (c === this.container) continue;
+      const d = c.renderContainerDefinition();
+      const taken = d.memoryReservation ?? d.memory;
+      if (typeof taken === 'number' && !isUnresolved(taken)) total += taken;
+    }
+    return total;
   }
 
   /** Every container, as the template will have it, against the task memory (ECRB-CONTAINER-MEMORY). */

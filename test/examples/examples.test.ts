@@ -45,6 +45,11 @@ describe.each(names)('example %s', (name) => {
     expect(nagFindings(app)).toEqual([]);
   });
 
+  test('has no Lambda-backed custom resource (no Custom:: resource, no Lambda function)', () => {
+    const types = app.synth().stacks.flatMap(s => Object.values<any>(s.template.Resources ?? {}).map(r => String(r.Type)));
+    expect(types.filter(t => /^(Custom::|AWS::CloudFormation::CustomResource$|AWS::Lambda::)/.test(t))).toEqual([]);
+  });
+
   test('passes the AWS Control Tower proactive controls (cfn-guard)', () => {
     const assembly = app.synth();
     expect(controlTowerFindings(assembly.stacks.map(s => s.templateFullPath))).toEqual([]);

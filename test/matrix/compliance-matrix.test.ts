@@ -79,7 +79,8 @@ const configurations: Record<string, (s: Stack) => void> = {
   'task-options': s => {
     const repo = new SecureRepository(s, 'Repo', { repositoryName: 'team-a/api' });
     acknowledgeToken(new TaggedImageTaskDefinition(s, 'Task', {
-      image: ImageReference.fromRepository(repo, { digest: DIGEST }),
+      // The digest pins the image; the tag names it, so the lifecycle rules can be told to keep it.
+      image: ImageReference.fromRepository(repo, { tag: 'v1.4.2', digest: DIGEST }),
       cpu: 1024,
       memoryLimitMiB: 4096,
       containerMemoryLimitMiB: 3072,
@@ -90,7 +91,7 @@ const configurations: Record<string, (s: Stack) => void> = {
   },
   'task-pull-through-cache': s => {
     const rule = new ContainerRegistry(s, 'Registry').addPullThroughCache('ecr-public', UpstreamRegistry.ecrPublic());
-    acknowledgeToken(new TaggedImageTaskDefinition(s, 'Task', { image: ImageReference.fromPullThroughCache(rule, 'nginx/nginx', { digest: DIGEST }) }));
+    acknowledgeToken(new TaggedImageTaskDefinition(s, 'Task', { image: ImageReference.fromPullThroughCache(rule, 'nginx/nginx', { tag: '1.27.3', allowMutableTag: true }) }));
   },
   'registry-endpoints': s => {
     const vpc = new ec2.Vpc(s, 'Vpc', { natGateways: 0, maxAzs: 2, subnetConfiguration: [{ name: 'app', subnetType: ec2.SubnetType.PRIVATE_ISOLATED }] });
@@ -121,6 +122,16 @@ afterAll(() => fs.rmSync(outdir, { recursive: true, force: true }));
 
 test(`the ${Object.keys(configurations).length} configurations have no unacknowledged cdk-nag findings (five packs)`, () => {
   expect(nagFindings(app)).toEqual([]);
+});
+
+/** Resources that would mean a Lambda-backed custom resource (DESIGN.md invariant 6). */
+const CUSTOM_RESOURCE_TYPES = /^(Custom::|AWS::CloudFormation::CustomResource$|AWS::Lambda::Function$|AWS::Lambda::Permission$)/;
+
+test('no configuration has a Lambda-backed custom resource (or any Lambda function)', () => {
+  const types = fs.readdirSync(outdir).filter(f => f.endsWith('.template.json'))
+    .flatMap(f => Object.values<any>(JSON.parse(fs.readFileSync(path.join(outdir, f), 'utf8')).Resources ?? {}).map(r => String(r.Type)));
+  expect(types.length).toBeGreaterThan(0);
+  expect(types.filter(t => CUSTOM_RESOURCE_TYPES.test(t))).toEqual([]);
 });
 
 test('the configurations pass the AWS Control Tower proactive controls', () => {

@@ -202,10 +202,15 @@ describe('repository warnings: ECRB-REPO-MUTABLE-TAGS, ECRB-REPO-NO-SCAN, ECRB-R
     annotations.hasWarning('/Test/Repo', Match.stringLikeRegexp('^lifecycleRules \\[\\]: .*fails Security Hub ECR.3 and Control Tower CT.ECR.PR.1'));
   });
 
-  test('the defaults and immutable tags with mutable exclusions warn nothing', () => {
+  test('the defaults warn nothing; immutable tags with mutable exclusions warn only that they fail CT.ECR.PR.3', () => {
+    const defaults = stack();
+    new SecureRepository(defaults, 'Repo');
+    Annotations.fromStack(defaults).hasNoWarning('/Test/Repo', Match.anyValue());
     const s = stack();
     new SecureRepository(s, 'Repo', { mutableTags: ['dev-*'] });
-    Annotations.fromStack(s).hasNoWarning('/Test/Repo', Match.anyValue());
+    const warnings = Annotations.fromStack(s).findWarning('/Test/Repo', Match.anyValue());
+    expect(warnings.map(w => String(w.entry.data))).toEqual([expect.stringContaining('CT.ECR.PR.3')]);
+    expect(String(warnings[0].entry.data)).not.toMatch(/^immutableTags|^scanOnPush|^lifecycleRules/);
   });
 
   test('a registry says its baseline opt-outs once, not for every repository; scanning that covers every repository silences scanOnPush', () => {
@@ -421,16 +426,18 @@ describe('ECRB-FARGATE-TASK-SIZE / ECRB-CONTAINER-MEMORY', () => {
     const t = task(s);
     t.addContainer('A', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27'), memoryReservationMiB: 600 });
     t.addContainer('B', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27'), memoryReservationMiB: 600 });
-    expect(() => Template.fromStack(s)).toThrow(/invalid containers memory "1200 MiB reserved": the containers together reserve more memory than the task has \(1024 MiB\)/);
+    // The essential container keeps its 6 MiB minimum when the others take the whole task.
+    expect(() => Template.fromStack(s)).toThrow(/invalid containers memory "1206 MiB reserved": the containers together reserve more memory than the task has \(1024 MiB\)/);
   });
 
   test('a container with exactly the task memory, and reservations that add up to it, pass', () => {
     const s = stack();
     const t = task(s);
     t.addContainer('A', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27'), memoryLimitMiB: 1024, memoryReservationMiB: 512 });
-    t.addContainer('B', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27'), memoryReservationMiB: 512 });
+    // With the essential container's 6 MiB minimum, the reservations add up to exactly the task's 1024 MiB.
+    t.addContainer('B', { image: ecs.ContainerImage.fromRegistry('public.ecr.aws/nginx/nginx:1.27'), memoryReservationMiB: 506 });
     Template.fromStack(s).hasResourceProperties('AWS::ECS::TaskDefinition', {
-      ContainerDefinitions: Match.arrayWith([Match.objectLike({ Name: 'A', Memory: 1024 })]),
+      ContainerDefinitions: Match.arrayWith([Match.objectLike({ Name: 'app', Memory: 6 }), Match.objectLike({ Name: 'A', Memory: 1024 })]),
     });
     expect(rules.checkFargateTaskSize(16384, 122880)).toEqual([]);
     expect(rules.checkFargateTaskSize(256, 512)).toEqual([]);
