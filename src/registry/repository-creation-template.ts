@@ -18,6 +18,7 @@ import { applyViolations, at, fail, isUnresolved, message } from '../private/val
 import { RepositoryBaseline, RepositoryBaselineProps } from '../repository/repository-baseline';
 import { SecureRepository } from '../repository/secure-repository';
 import { checkTemplateAppliedFor, checkTemplateDescriptionAndTags, checkTemplateKey, checkTemplatePrefix } from '../rules/registry';
+import { checkTagsImmutable } from '../rules/repository';
 import { checkResourcePolicy, ResourcePolicyKind } from '../rules/resource-policy';
 
 /** The ways ECR creates repositories on its own, which a creation template can apply to. */
@@ -305,7 +306,8 @@ export class RepositoryCreationTemplate extends Construct {
 
   private validateTemplate(): string[] {
     const errors: string[] = [];
-    const mutability = this.baseline._tagMutabilityWarning();
+    // The same two rules as a repository: the exclusion modes here, the MUTABLE modes in src/rules.
+    const mutability = this.baseline._tagMutabilityWarning() ?? checkTagsImmutable('immutableTags', this.baseline.tagMutability)[0]?.rule;
     if (mutability) {
       Annotations.of(this).addWarningV2('cdk-ecr-blueprints:tagMutabilityControls',
         `${mutability}, and ECR applies this template to the repositories it creates`);

@@ -161,7 +161,8 @@ export class RepositoryBaseline {
    */
   public _tagMutabilityWarning(): string | undefined {
     const mode = this.tagMutability;
-    if (mode === ecr.TagMutability.IMMUTABLE) return undefined;
+    // MUTABLE modes get the immutableTags warning of src/rules (ECRB-REPO-MUTABLE-TAGS), which names the same controls.
+    if (mode !== ecr.TagMutability.IMMUTABLE_WITH_EXCLUSION) return undefined;
     return `tag mutability ${mode}${this.mutableTags.length ? ` (mutable: ${this.mutableTags.join(', ')})` : ''} fails the AWS Control Tower control ` +
       'CT.ECR.PR.3, AWS Security Hub ECR.2 and the AWS Config rule ecr-private-tag-immutability-enabled, which accept only IMMUTABLE ' +
       '(they treat IMMUTABLE_WITH_EXCLUSION as mutable); in an account governed by these controls the deployment is refused';

@@ -198,6 +198,8 @@ describe('repository warnings: ECRB-REPO-MUTABLE-TAGS, ECRB-REPO-NO-SCAN, ECRB-R
     new SecureRepository(s, 'Repo', { immutableTags: false, scanOnPush: false, lifecycleRules: [] });
     const annotations = Annotations.fromStack(s);
     annotations.hasWarning('/Test/Repo', Match.stringLikeRegexp('^immutableTags "MUTABLE": .*fails Security Hub ECR.2 and Control Tower CT.ECR.PR.3'));
+    // One warning per opt-out: the immutableTags rule is the only one that names CT.ECR.PR.3 for a MUTABLE repository.
+    expect(annotations.findWarning('/Test/Repo', Match.stringLikeRegexp('CT\\.ECR\\.PR\\.3'))).toHaveLength(1);
     annotations.hasWarning('/Test/Repo', Match.stringLikeRegexp('^scanOnPush false: .*fails Security Hub ECR.1 and Control Tower CT.ECR.PR.2'));
     annotations.hasWarning('/Test/Repo', Match.stringLikeRegexp('^lifecycleRules \\[\\]: .*fails Security Hub ECR.3 and Control Tower CT.ECR.PR.1'));
   });
