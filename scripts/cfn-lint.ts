@@ -63,13 +63,31 @@ async function main(): Promise<number> {
     console.error(`lint:cfn: no *.template.json under ${path.relative(REPO_ROOT, CDK_OUT)}/ (no examples in ${path.relative(REPO_ROOT, examplesDir)}/ either)`);
     return 1;
   }
-  const regions = regionsIn(CDK_OUT);
+  // Each template is linted for the region its stack deploys to (a resource type that exists in one
+  // region only, such as AWS::ECR::PublicRepository, is right there and wrong elsewhere); templates
+  // of environment-agnostic stacks, and bare ones, for every region the app names.
+  const regionOf = templateRegions(CDK_OUT);
+  const allRegions = regionsIn(CDK_OUT);
+  const groups = new Map<string, string[]>();
+  for (const template of templates) {
+    const key = (regionOf.get(path.resolve(template)) ? [regionOf.get(path.resolve(template))!] : allRegions).join(' ');
+    groups.set(key, [...(groups.get(key) ?? []), template]);
+  }
   const ignore = SUPPRESSIONS.length > 0 ? ['--ignore-checks', ...SUPPRESSIONS.map(s => s.rule)] : [];
-  console.log(`cfn-lint on ${templates.length} template(s), regions ${regions.join(' ')}`);
-  const result = await run(CFN_LINT, ['--format', 'parseable', '--regions', ...regions, ...ignore, '--', ...templates], {
-    cwd: REPO_ROOT,
-    timeoutMs: 15 * 60_000,
-  });
+  console.log(`cfn-lint on ${templates.length} template(s), regions ${allRegions.join(' ')} (${groups.size} call(s), one per region set)`);
+  const outputs: Array<{ stdout: string; stderr: string; code: number | null }> = [];
+  for (const [regions, group] of groups) {
+    outputs.push(await run(CFN_LINT, ['--format', 'parseable', '--regions', ...regions.split(' '), ...ignore, '--', ...group], {
+      cwd: REPO_ROOT,
+      timeoutMs: 15 * 60_000,
+    }));
+  }
+  // The worst exit code of the calls (cfn-lint's is a bit set; a missing code means it was killed).
+  const result = {
+    stdout: outputs.map(o => o.stdout).join('\n'),
+    stderr: outputs.map(o => o.stderr).join('\n'),
+    code: outputs.some(o => o.code === null) ? null : outputs.reduce((acc, o) => acc | (o.code ?? 0), 0),
+  };
 
   const findings = result.stdout.split('\n').filter(line => line.trim() !== '');
   const counts = { E: 0, W: 0, I: 0 };
@@ -97,6 +115,30 @@ async function main(): Promise<number> {
   }
   console.log(failed ? 'lint:cfn FAILED' : 'lint:cfn passed');
   return failed ? 1 : 0;
+}
+
+/** The region of each template (absolute path) whose stack names one, from the manifests under `dir`. */
+function templateRegions(dir: string): Map<string, string> {
+  const regions = new Map<string, string>();
+  const visit = (current: string) => {
+    for (const entry of fs.readdirSync(current, { withFileTypes: true })) {
+      const full = path.join(current, entry.name);
+      if (entry.isDirectory() && !entry.name.startsWith('asset.')) {
+        visit(full);
+      } else if (entry.name === 'manifest.json') {
+        const manifest = JSON.parse(fs.readFileSync(full, 'utf-8'));
+        for (const artifact of Object.values<any>(manifest.artifacts ?? {})) {
+          const region = /^aws:\/\/[^/]+\/([a-z0-9-]+)$/.exec(artifact.environment ?? '')?.[1];
+          const file = artifact.properties?.templateFile;
+          if (artifact.type === 'aws:cloudformation:stack' && region && region !== 'unknown-region' && typeof file === 'string') {
+            regions.set(path.resolve(current, file), region);
+          }
+        }
+      }
+    }
+  };
+  visit(dir);
+  return regions;
 }
 
 /** The default region (env-agnostic stacks, bare templates) and every region a stack under `dir` names. */
