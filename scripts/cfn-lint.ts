@@ -86,7 +86,7 @@ async function main(): Promise<number> {
   const result = {
     stdout: outputs.map(o => o.stdout).join('\n'),
     stderr: outputs.map(o => o.stderr).join('\n'),
-    code: outputs.some(o => o.code === null) ? null : outputs.reduce((acc, o) => acc | (o.code ?? 0), 0),
+    code: outputs.some(o => o.code === null) ? null : unionOfBits(outputs.map(o => o.code ?? 0)),
   };
 
   const findings = result.stdout.split('\n').filter(line => line.trim() !== '');
@@ -115,6 +115,15 @@ async function main(): Promise<number> {
   }
   console.log(failed ? 'lint:cfn FAILED' : 'lint:cfn passed');
   return failed ? 1 : 0;
+}
+
+/** The bits set in any of the exit codes (cfn-lint's exit code is a bit set: 1, 2, 4, 8, 16). */
+function unionOfBits(codes: number[]): number {
+  let union = 0;
+  for (let bit = 1; bit <= 16; bit *= 2) {
+    if (codes.some(c => Math.floor(c / bit) % 2 === 1)) union += bit;
+  }
+  return union;
 }
 
 /** The region of each template (absolute path) whose stack names one, from the manifests under `dir`. */
