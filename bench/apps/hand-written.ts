@@ -24,16 +24,29 @@ const ENV = { account: '123456789012', region: 'us-east-1' };
 /** Services per service stack in the platform shape. */
 export const SERVICES_PER_STACK = 50;
 
+/** The key policy statement of the AWS Control Tower control CT.KMS.PR.3: grants only by AWS services. */
+function grantsOnlyForAwsServices(key: kms.Key): kms.Key {
+  key.addToResourcePolicy(new iam.PolicyStatement({
+    sid: 'GrantsOnlyForAwsServices',
+    effect: iam.Effect.DENY,
+    principals: [new iam.AnyPrincipal()],
+    actions: ['kms:CreateGrant'],
+    resources: ['*'],
+    conditions: { BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' } },
+  }));
+  return key;
+}
+
 function registry(stack: Stack): kms.Key {
   new ecr.CfnRegistryScanningConfiguration(stack, 'Scanning', {
     scanType: 'BASIC',
     rules: [{ scanFrequency: 'SCAN_ON_PUSH', repositoryFilters: [{ filter: '*', filterType: 'WILDCARD' }] }],
   });
-  return new kms.Key(stack, 'RegistryKey', {
+  return grantsOnlyForAwsServices(new kms.Key(stack, 'RegistryKey', {
     description: 'Encrypts the images of the ECR registry',
     enableKeyRotation: true,
     removalPolicy: RemovalPolicy.RETAIN,
-  });
+  }));
 }
 
 function repository(stack: Stack, key: kms.IKey, i: number, deployedBy: string): ecr.Repository {
@@ -77,11 +90,11 @@ function logKey(stack: Stack): { key: kms.Key; logGroups: string[] } {
   let entry = logKeys.get(stack);
   if (!entry) {
     const logGroups: string[] = [];
-    const key = new kms.Key(stack, 'LogKey', {
+    const key = grantsOnlyForAwsServices(new kms.Key(stack, 'LogKey', {
       description: 'Encrypts the logs of the ECS tasks of this stack',
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
-    });
+    }));
     key.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'AllowCloudWatchLogsForItsLogGroups',
       principals: [new iam.ServicePrincipal(`logs.${stack.region}.amazonaws.com`)],
@@ -143,6 +156,8 @@ function service(stack: Stack, repo: ecr.IRepository, i: number): void {
     containerName: 'app',
     image: ecs.ContainerImage.fromEcrRepository(repo, DEPLOYED_TAG),
     essential: true,
+    // A container-level hard limit (AWS Control Tower CT.ECS.PR.7): the whole task's memory.
+    memoryLimitMiB: 512,
     user: '1000:1000',
     readonlyRootFilesystem: true,
     logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: 'ecs' }),
