@@ -16,10 +16,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
   projenrcTs: true,
   packageManager: javascript.NodePackageManager.NPM,
 
-  // The peer range starts at the oldest aws-cdk-lib the test suite passes on (2.268 rejects the
-  // `::` in the cdk-nag acknowledgement ids this library writes); development uses the latest,
-  // and `test:peer-min` runs the tests on the minimum.
-  cdkVersion: '2.269.0',
+  // The peer range starts at the oldest aws-cdk-lib the test suite passes on (2.270 applies an
+  // acknowledgement of a validation plugin's rule to the whole app, not to the construct's scope;
+  // 2.268 rejects the `::` in the cdk-nag acknowledgement ids this library writes); development
+  // uses the latest, and `test:peer-min` runs the tests on the minimum.
+  cdkVersion: '2.271.0',
   constructsVersion: '10.5.1',
   peerDependencyOptions: { pinnedDevDependency: false },
   jsiiVersion: '~6.0.0',

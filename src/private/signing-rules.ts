@@ -45,9 +45,13 @@ export const PUBLIC_REPOSITORY_NAME_RULE = 'public repository names are 2-205 ch
 /** ECR Public registry alias (the `<alias>` of public.ecr.aws/<alias>): 2-50 characters. */
 export const PUBLIC_REGISTRY_ALIAS_PATTERN = /[a-z][a-z0-9]+(?:[._-][a-z0-9]+)*/;
 export const PUBLIC_REGISTRY_ALIAS_RULE = 'registry aliases are 2-50 characters of lowercase letters and digits with single . _ - between them, starting with a letter';
-/** ECR Public `RepositoryCatalogDataInput` limits. */
+/**
+ * ECR Public catalog data limits. The API reference (`RepositoryCatalogDataInput`) allows 25,600
+ * characters of about and usage text; the CloudFormation schema of AWS::ECR::PublicRepository
+ * allows 10,240. The stricter one is enforced: CloudFormation is what deploys it.
+ */
 export const PUBLIC_DESCRIPTION_MAX = 1024;
-export const PUBLIC_LONG_TEXT_MAX = 25_600;
+export const PUBLIC_LONG_TEXT_MAX = 10_240;
 export const PUBLIC_CATALOG_LIST_MAX = 50;
 export const PUBLIC_CATALOG_ENTRY_MAX = 50;
 /** The architecture and operating system badges the ECR Public Gallery shows and filters by. */

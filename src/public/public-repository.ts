@@ -44,14 +44,14 @@ export interface PublicRepositoryCatalogData {
   readonly description?: string;
 
   /**
-   * A long description in Markdown (at most 25,600 characters).
+   * A long description in Markdown (at most 10,240 characters, the CloudFormation limit; the API allows 25,600).
    *
    * @default - none
    */
   readonly aboutText?: string;
 
   /**
-   * How to use the images, in Markdown (at most 25,600 characters).
+   * How to use the images, in Markdown (at most 10,240 characters, the CloudFormation limit; the API allows 25,600).
    *
    * @default - none
    */

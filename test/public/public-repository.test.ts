@@ -68,13 +68,13 @@ describe('PublicRepository', () => {
     expect(() => repo({ registryAlias: 'a'.repeat(51) })).toThrow(/invalid registryAlias .*must be 2-50 characters long/);
   });
 
-  test('catalog data renders with its limits: description 1024, about and usage 25,600, lists of 50 entries of 50', () => {
+  test('catalog data renders with its limits: description 1024, about and usage 10,240 (the CloudFormation limit), lists of 50 entries of 50', () => {
     const s = stack();
     repo({
       catalogData: {
         description: 'd'.repeat(1024),
-        aboutText: 'a'.repeat(25_600),
-        usageText: 'u'.repeat(25_600),
+        aboutText: 'a'.repeat(10_240),
+        usageText: 'u'.repeat(10_240),
         architectures: ['ARM 64', 'x86-64'],
         operatingSystems: ['Linux'],
       },
@@ -89,8 +89,8 @@ describe('PublicRepository', () => {
       },
     });
     expect(() => repo({ catalogData: { description: 'd'.repeat(1025) } })).toThrow(/invalid catalogData.description .*must be 0-1024 characters long \(got 1025\)/);
-    expect(() => repo({ catalogData: { aboutText: 'a'.repeat(25_601) } })).toThrow(/invalid catalogData.aboutText .*\(got 25601\)/);
-    expect(() => repo({ catalogData: { usageText: 'u'.repeat(25_601) } })).toThrow(/invalid catalogData.usageText .*\(got 25601\)/);
+    expect(() => repo({ catalogData: { aboutText: 'a'.repeat(10_241) } })).toThrow(/invalid catalogData.aboutText .*\(got 10241\)/);
+    expect(() => repo({ catalogData: { usageText: 'u'.repeat(10_241) } })).toThrow(/invalid catalogData.usageText .*\(got 10241\)/);
     expect(() => repo({ catalogData: { architectures: Array.from({ length: 51 }, (_, i) => `a${i}`) } })).toThrow(/invalid catalogData.architectures .*must have 0-50 entries \(got 51\)/);
     expect(() => repo({ catalogData: { operatingSystems: ['x'.repeat(51)] } })).toThrow(/invalid catalogData.operatingSystems .*must be 1-50 characters long/);
     expect(() => repo({ catalogData: { operatingSystems: ['Linux', 'Linux'] } })).toThrow(/entries must be unique/);
