@@ -152,25 +152,7 @@ function templateRegions(dir: string): Map<string, string> {
 
 /** The default region (env-agnostic stacks, bare templates) and every region a stack under `dir` names. */
 function regionsIn(dir: string): string[] {
-  const regions = new Set<string>([DEFAULT_REGION]);
-  const visit = (current: string) => {
-    for (const entry of fs.readdirSync(current, { withFileTypes: true })) {
-      const full = path.join(current, entry.name);
-      if (entry.isDirectory() && !entry.name.startsWith('asset.')) {
-        visit(full);
-      } else if (entry.name === 'manifest.json') {
-        const manifest = JSON.parse(fs.readFileSync(full, 'utf-8'));
-        for (const artifact of Object.values<any>(manifest.artifacts ?? {})) {
-          const region = /^aws:\/\/[^/]+\/([a-z0-9-]+)$/.exec(artifact.environment ?? '')?.[1];
-          if (artifact.type === 'aws:cloudformation:stack' && region && region !== 'unknown-region') {
-            regions.add(region);
-          }
-        }
-      }
-    }
-  };
-  visit(dir);
-  return [...regions].sort();
+  return [...new Set([DEFAULT_REGION, ...templateRegions(dir).values()])].sort();
 }
 
 main().then(code => process.exit(code), (error: unknown) => {

@@ -1,5 +1,3 @@
-import type { RepositoryBaselineProps } from '../repository/repository-baseline';
-
 /**
  * Registry-wide ECR rules shared by the registry constructs (ECR API reference, ECR user guide and
  * the CloudFormation resource schemas of AWS::ECR::*).
@@ -71,18 +69,4 @@ const TEMPLATE_SELECTION_KEYS = ['appliedFor', 'id', 'registry', 'prefix'];
  */
 export function hasOwnSettings(options: object): boolean {
   return Object.entries(options).some(([key, value]) => value !== undefined && !TEMPLATE_SELECTION_KEYS.includes(key));
-}
-
-/** The baseline fields of a props object that extends `RepositoryBaselineProps`. */
-export function baselineOverrides(props: RepositoryBaselineProps): RepositoryBaselineProps {
-  return {
-    immutableTags: props.immutableTags,
-    mutableTags: props.mutableTags,
-    immutableTagPatterns: props.immutableTagPatterns,
-    encryption: props.encryption,
-    encryptionKey: props.encryptionKey,
-    awsManagedKey: props.awsManagedKey,
-    scanOnPush: props.scanOnPush,
-    lifecycleRules: props.lifecycleRules,
-  };
 }

@@ -17,14 +17,13 @@ import { limitGrantsToAwsServices } from '../private/kms';
 import { acknowledgeWildcardResource } from '../private/nag';
 import { hasIntrinsics, reportPolicyFindings, resolvedPolicy } from '../private/policy-checks';
 import {
-  baselineOverrides,
   hasOwnSettings,
   MAX_REGISTRY_POLICY_CHARS,
   prefixResource,
   ROOT_PREFIX,
 } from '../private/registry-rules';
 import { applyViolations, at, checkPattern, fail, isUnresolved, message, show, throwViolations } from '../private/validate';
-import { baselineWarnings, checkBaselineKey, REGISTRY_BASELINE_WARNED } from '../repository/baseline-checks';
+import { baselineOverrides, baselineWarnings, checkBaselineKey, REGISTRY_BASELINE_WARNED } from '../repository/baseline-checks';
 import { RepositoryBaseline, RepositoryBaselineProps } from '../repository/repository-baseline';
 import { SecureRepository } from '../repository/secure-repository';
 import { checkReplication } from '../rules/registry';

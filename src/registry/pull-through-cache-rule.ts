@@ -11,13 +11,13 @@ import { acknowledgeWildcardResource } from '../private/nag';
 import {
   AZURE_REGISTRY_NAME_PATTERN,
   AZURE_REGISTRY_NAME_RULE,
-  baselineOverrides,
   PULL_THROUGH_CACHE_SERVICE_ROLE,
   PULL_THROUGH_SECRET_PREFIX,
   prefixResource,
   ROOT_PREFIX,
 } from '../private/registry-rules';
 import { applyViolations, checkPattern, fail, isUnresolved } from '../private/validate';
+import { baselineOverrides } from '../repository/baseline-checks';
 import { RepositoryBaseline, RepositoryBaselineProps } from '../repository/repository-baseline';
 import { checkRegionName } from '../rules/region';
 import { checkPullThroughCachePrefix, checkPullThroughCacheRegion, checkPullThroughCredentialName } from '../rules/registry';

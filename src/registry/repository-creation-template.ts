@@ -9,12 +9,12 @@ import { DeployedImage, DeployedImagePhase, hasConcreteName, isDigestAllowed, on
 import { flattenTokenString, hasPlaceholder } from '../private/image-uri';
 import { hasIntrinsics, reportPolicyFindings, resolvedPolicy } from '../private/policy-checks';
 import {
-  baselineOverrides,
   hasOwnSettings,
   MAX_TEMPLATE_REPOSITORY_POLICY_CHARS,
   ROOT_PREFIX,
 } from '../private/registry-rules';
 import { applyViolations, at, fail, isUnresolved, message } from '../private/validate';
+import { baselineOverrides } from '../repository/baseline-checks';
 import { RepositoryBaseline, RepositoryBaselineProps } from '../repository/repository-baseline';
 import { SecureRepository } from '../repository/secure-repository';
 import { checkTemplateAppliedFor, checkTemplateDescriptionAndTags, checkTemplateKey, checkTemplatePrefix } from '../rules/registry';

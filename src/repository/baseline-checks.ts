@@ -1,6 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { RepositoryBaseline } from './repository-baseline';
+import { RepositoryBaseline, RepositoryBaselineProps } from './repository-baseline';
 import { applyViolations, Violation } from '../private/validate';
 import { checkEncryption, checkHasLifecyclePolicy, checkScanOnPush, checkTagsImmutable } from '../rules/repository';
 
@@ -34,4 +34,18 @@ export function baselineWarnings(baseline: RepositoryBaseline): Violation[] {
     ...checkScanOnPush('scanOnPush', baseline.scanOnPush),
     ...checkHasLifecyclePolicy('lifecycleRules', baseline.lifecycleRules.length > 0),
   ];
+}
+
+/** The baseline fields of a props object that extends `RepositoryBaselineProps`. */
+export function baselineOverrides(props: RepositoryBaselineProps): RepositoryBaselineProps {
+  return {
+    immutableTags: props.immutableTags,
+    mutableTags: props.mutableTags,
+    immutableTagPatterns: props.immutableTagPatterns,
+    encryption: props.encryption,
+    encryptionKey: props.encryptionKey,
+    awsManagedKey: props.awsManagedKey,
+    scanOnPush: props.scanOnPush,
+    lifecycleRules: props.lifecycleRules,
+  };
 }
