@@ -1,8 +1,8 @@
 /**
  * The rules `EcrBlueprintsChecks` reports: a stable id (what acknowledgements name), the severity,
  * what the rule checks, the AWS text it comes from and the usual fix. Most are the library's rules
- * of src/rules (their definitions are used as they are); the ones below are the rules whose
- * implementation is still a construct or a value object of the library (reached through
+ * of src/rules (their definitions are used as they are); the ones below are the two policy rules
+ * (the registry policy's implementation is still \`ContainerRegistry\`, reached through
  * adapters.ts), and the plugin's own. README ("Check any CDK app") has the same table.
  * Internal: not part of the jsii API.
  */
@@ -62,8 +62,12 @@ export const FARGATE_TASK_SIZE = library(rules.FARGATE_TASK_SIZE, 'pick a memory
 export const CONTAINER_MEMORY = library(rules.CONTAINER_MEMORY, 'lower the container memory, or raise the task memory');
 export const IMAGE_TAG = library(rules.IMAGE_TAG, 'fix the tag or digest of the image');
 export const LATEST_FROM_IMMUTABLE = library(rules.LATEST_FROM_IMMUTABLE, 'deploy a version tag or a digest');
+export const ECS_LATEST = library(rules.ECS_LATEST, 'deploy an immutable tag (a version or commit id) or a digest');
+export const ECS_NO_TAG = library(rules.ECS_NO_TAG, 'add an immutable tag or a digest to the image');
+export const ECS_MUTABLE_TAG = library(rules.ECS_MUTABLE_TAG, 'make the repository\'s tags immutable, or deploy a digest');
+export const ECS_ROOT_USER = library(rules.ECS_ROOT_USER, 'run as a non-root user, for example 1000:1000');
 
-// ---- rules implemented by a construct or value object of the library (adapters.ts) ----
+// ---- the policy rules: the repository policy reads through src/rules/resource-policy.ts, the registry policy through adapters.ts ----
 export const REPO_POLICY = own('ECRB-REPO-POLICY', 'error',
   'repository policy statements name their principals; a * principal or NotPrincipal in an Allow only with a condition that provably bounds it to named organizations or accounts (an equality operator on aws:PrincipalOrgID, aws:PrincipalAccount or aws:PrincipalOrgPaths with concrete values); no Resource',
   'ECR user guide, private repository policies; IAM JSON policy elements (Principal, NotPrincipal, condition operators)',
@@ -72,22 +76,6 @@ export const REGISTRY_POLICY = own('ECRB-REGISTRY-POLICY', 'error',
   'registry policy statements name their principals (a * principal only when a condition provably bounds it to named organizations or accounts), use ecr: actions and name repositories of this registry; at most 10,240 characters',
   'ECR user guide, private registry permissions; ECR API reference, PutRegistryPolicy',
   'name the accounts, keep to ecr: actions, and name repository ARNs of the registry\'s account and region');
-export const ECS_LATEST = own('ECRB-ECS-LATEST', 'error',
-  'an image tagged latest, from a repository whose tag mutability is unknown or mutable, runs whatever image was pushed last',
-  'Amazon ECS best practices, container images (use immutable, specific tags); ECR user guide, image tag mutability',
-  'deploy an immutable tag (a version or commit id) or a digest');
-export const ECS_NO_TAG = own('ECRB-ECS-NO-TAG', 'error',
-  'an image without a tag or digest is pulled as latest, whatever image was pushed last',
-  'Amazon ECS developer guide, task definition parameters (image: "repository-url/image:tag", latest by default)',
-  'add an immutable tag or a digest to the image');
-export const ECS_MUTABLE_TAG = own('ECRB-ECS-MUTABLE-TAG', 'error',
-  'an image whose tag the repository of the app lets move to another image (MUTABLE, or matched by no immutable filter)',
-  'ECR user guide, image tag mutability',
-  'make the repository\'s tags immutable, or deploy a digest');
-export const ECS_ROOT_USER = own('ECRB-ECS-ROOT-USER', 'error',
-  'a container whose User is root (root or 0, as user or group)',
-  'Amazon ECS developer guide, task definition parameters (user); Amazon ECS best practices, security (run as non-root)',
-  'run as a non-root user, for example 1000:1000');
 
 // ---- the plugin's own rules ----
 export const ECS_READONLY_ROOT = own('ECRB-ECS-READONLY-ROOT', 'warning',

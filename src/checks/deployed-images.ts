@@ -1,6 +1,6 @@
 import { Finding, SynthesizedStack } from './finding';
-import { LifecyclePolicy } from '../lifecycle/lifecycle-policy';
 import { LifecycleRule } from '../lifecycle/lifecycle-rule';
+import { readLifecyclePolicyText } from '../lifecycle/policy-reading';
 import { ruleThatCanAct } from '../lifecycle/protection';
 import { flattenTemplateValue, hasPlaceholder, parseImageUri, ParsedImageUri, placeholder, placeholders } from '../private/image-uri';
 
@@ -172,13 +172,8 @@ function findHolder(consumer: Consumer, uri: ParsedImageUri, holders: PolicyHold
 const parsed = new WeakMap<PolicyHolder, LifecycleRule[] | undefined>();
 function rulesOf(holder: PolicyHolder): LifecycleRule[] | undefined {
   if (!parsed.has(holder)) {
-    let rules: LifecycleRule[] | undefined;
-    try {
-      rules = LifecyclePolicy.fromJson(holder.text!).resolvedRules();
-    } catch {
-      rules = undefined;
-    }
-    parsed.set(holder, rules);
+    const rules = readLifecyclePolicyText(holder.text!).rules;
+    parsed.set(holder, rules ? [...rules] : undefined);
   }
   return parsed.get(holder);
 }

@@ -16,8 +16,9 @@ import type { CheckRule } from './catalog';
 import type { Finding, SynthesizedStack } from './finding';
 import { ImageUri, parseImage } from './image-uri';
 import { holdsIntrinsic, isIntrinsic, jsonDocument, resourceKey, resourcesOf, TemplateResource } from './stack-model';
-import { checkLifecyclePolicyText } from '../lifecycle/lifecycle-policy';
-import { message } from '../private/validate';
+import { checkLifecyclePolicyText } from '../lifecycle/policy-reading';
+import { TagMutabilityKnowledge, tagMutabilityFromSettings } from '../private/tag-mutability';
+import { message, refusal } from '../private/validate';
 import * as rules from '../rules';
 import type { Violation } from '../rules';
 import { checkResourcePolicy, ResourcePolicyKind } from '../rules/resource-policy';
@@ -298,15 +299,16 @@ function checkImage(resource: TemplateResource, index: number, image: unknown, c
   const repository = repositoryOfImage(resource.stack, parsed, context);
   const s = repository ? mutabilitySettings(repository.properties) : undefined;
   const settings = s && !('intrinsic' in s) ? s : undefined;
-  const verdict = context.scratch.imageTagVerdict(tag, settings);
-  if (!verdict) {
+  const mutability = settings ? tagMutabilityFromSettings(settings.mode, settings.filters, tag) : TagMutabilityKnowledge.UNKNOWN;
+  const [refused] = rules.checkDeployedTag('tag', tag, mutability);
+  if (!refused) {
     // Accepted with known settings means the repository keeps this tag on one image.
     return fromViolations(resource, property, rules.checkLatestTag(`container ${index} image tag`, tag, settings !== undefined, false));
   }
   const rule = parsed.kind === 'none' ? C.ECS_NO_TAG : tag === 'latest' ? C.ECS_LATEST : C.ECS_MUTABLE_TAG;
   const from = repository ? ` (repository ${whereOf(repository)})` : '';
   const detail = parsed.kind === 'none' ? 'the image has no tag, so it is pulled as latest; ' : '';
-  return [finding(rule, resource, property, image, `${whereOf(resource)}: container ${index}${from}: ${detail}${verdict}`)];
+  return [finding(rule, resource, property, image, `${whereOf(resource)}: container ${index}${from}: ${detail}${refusal(refused.property, refused.value, refused.rule)}`)];
 }
 
 const checkTaskDefinition: ResourceCheck = (resource, context) => {
@@ -339,9 +341,9 @@ const checkTaskDefinition: ResourceCheck = (resource, context) => {
     const name = str(c.Name) ? ` (${c.Name})` : '';
     if (c.Image !== undefined) out.push(...checkImage(resource, i, c.Image, context));
     if (typeof c.User === 'string') {
-      const verdict = context.scratch.rootUserVerdict(c.User);
-      if (verdict) {
-        out.push(finding(C.ECS_ROOT_USER, resource, `ContainerDefinitions[${i}].User`, c.User, `${whereOf(resource)}: container ${i}${name}: ${verdict}`));
+      for (const root of rules.checkRootUser('user', c.User)) {
+        out.push(finding(C.ECS_ROOT_USER, resource, `ContainerDefinitions[${i}].User`, c.User,
+          `${whereOf(resource)}: container ${i}${name}: ${refusal(root.property, root.value, root.rule)}`));
       }
     }
     if (c.ReadonlyRootFilesystem !== true && c.ReadonlyRootFilesystem !== 'true' && !isIntrinsic(c.ReadonlyRootFilesystem)) {

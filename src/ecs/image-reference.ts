@@ -6,10 +6,10 @@ import { Construct, IConstruct } from 'constructs';
 import { allowDigest } from '../private/deployed-images';
 import { REPOSITORY_NAME_PATTERN, REPOSITORY_NAME_RULE } from '../private/ecr-rules';
 import { TagMutabilityKnowledge, tagMutabilityOf } from '../private/tag-mutability';
-import { applyViolations, checkLength, checkPattern, fail, isUnresolved } from '../private/validate';
+import { applyViolations, BlueprintValidationError, checkLength, checkPattern, fail, isUnresolved } from '../private/validate';
 import { IPullThroughCacheSource } from '../registry/pull-through-cache-rule';
 import { SecureRepository } from '../repository/secure-repository';
-import { checkImageDigest, checkImageTag, checkLatestTag } from '../rules/ecs';
+import { checkDeployedTag, checkImageDigest, checkImageTag, checkLatestTag } from '../rules/ecs';
 
 /**
  * Which image of a repository to run: a `tag` or a `digest`; with `ImageReference.fromRepository`,
@@ -116,16 +116,9 @@ export class ImageReference {
         ? (isUnresolved(tag) ? TagMutabilityKnowledge.UNKNOWN
           : repository.isTagMutable(tag) ? TagMutabilityKnowledge.MUTABLE : TagMutabilityKnowledge.IMMUTABLE)
         : tagMutabilityOf(repository, tag);
-      if (known === TagMutabilityKnowledge.MUTABLE) {
-        fail(repository, 'tag', tag,
-          'the repository lets this tag move to another image, so the task would run whatever image was pushed last under it; ' +
-          'use an immutable tag or a digest, or set allowMutableTag: true');
-      }
-      if (known === TagMutabilityKnowledge.UNKNOWN && tag === 'latest') {
-        fail(repository, 'tag', tag,
-          'latest is the tag every push moves, so the task would run whatever image was pushed last; ' +
-          'use an immutable tag or a digest, or set allowMutableTag: true');
-      }
+      // The rule the app-wide checks apply to templates (src/rules/ecs.ts), with this construct's opt-out.
+      const [refused] = checkDeployedTag('tag', tag, known);
+      if (refused) throw new BlueprintValidationError(repository, 'tag', tag, `${refused.rule}, or set allowMutableTag: true`, refused.ruleId);
     }
     if (digest !== undefined && SecureRepository.isSecureRepository(repository)) {
       if (tag !== undefined && !isUnresolved(tag)) repository.protectDigest(digest, tag);

@@ -7,8 +7,8 @@ import { Construct } from 'constructs';
 import { ImageReference } from './image-reference';
 import { limitGrantsToAwsServices } from '../private/kms';
 import { ManagedPolicyRole } from '../private/managed-policy-role';
-import { applyViolations, checkInteger, checkLength, checkPattern, checkUnique, fail, isUnresolved, violationMessages } from '../private/validate';
-import { checkContainerMemory, checkFargateTaskSize } from '../rules/ecs';
+import { applyViolations, BlueprintValidationError, checkInteger, checkLength, checkPattern, checkUnique, fail, isUnresolved, violationMessages } from '../private/validate';
+import { checkContainerMemory, checkFargateTaskSize, checkRootUser } from '../rules/ecs';
 
 /**
  * Properties of a `TaggedImageTaskDefinition`.
@@ -317,7 +317,6 @@ const ECS_NAME_RULE = 'names are 1-255 letters, digits, - and _';
 /** The `user` field: a name or id, optionally `:` and a group name or id. */
 const USER_PATTERN = /[^\s:]+(:[^\s:]+)?/;
 const USER_RULE = 'users are written user, user:group, uid or uid:gid';
-const ROOT_IDENTIFIERS = ['root', '0'];
 
 /** Environment variable names that usually carry a secret. */
 const SECRET_LIKE_NAME = /(PASSW(OR)?D|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL|ACCESS_?KEY)/i;
@@ -581,18 +580,21 @@ export class TaggedImageTaskDefinition extends ecs.FargateTaskDefinition {
     return total;
   }
 
-  /** Every container, as the template will have it, against the task memory (ECRB-CONTAINER-MEMORY). */
+  /**
+   * Every container of the task against the task memory (ECRB-CONTAINER-MEMORY). Only the two
+   * memory fields are resolved: resolving whole container definitions (images, log options) costs
+   * more than the rest of the check. The app-wide checks read the same fields from the template.
+   */
   private validateContainerMemory(taskMemoryMiB: number): string[] {
-    const cfn = this.node.defaultChild as ecs.CfnTaskDefinition;
-    const containers = Stack.of(this).resolve(cfn.containerDefinitions) as Array<Record<string, unknown>> | undefined;
-    if (!Array.isArray(containers)) return [];
-    // The L1 holds the container definitions in its own (camelCase) shape until it renders the template.
-    const number = (value: unknown) => typeof value === 'number' ? value : undefined;
-    return violationMessages(this, checkContainerMemory(taskMemoryMiB, containers.map(c => ({
-      name: String(c.name ?? c.Name),
-      memory: number(c.memory ?? c.Memory),
-      memoryReservation: number(c.memoryReservation ?? c.MemoryReservation),
-    }))));
+    const stack = Stack.of(this);
+    const number = (value: unknown) => {
+      const resolved = value === undefined ? undefined : stack.resolve(value);
+      return typeof resolved === 'number' ? resolved : undefined;
+    };
+    return violationMessages(this, checkContainerMemory(taskMemoryMiB, this.containers.map(c => {
+      const d = c.renderContainerDefinition();
+      return { name: c.containerName, memory: number(d.memory), memoryReservation: number(d.memoryReservation) };
+    })));
   }
 
   /**
@@ -672,9 +674,8 @@ interface ContainerSettings {
 function checkContainerSettings(where: Construct, prefix: string, c: ContainerSettings): void {
   checkPattern(where, `${prefix}containerName`, c.containerName, ECS_NAME_PATTERN, ECS_NAME_RULE);
   checkPattern(where, `${prefix}user`, c.user, USER_PATTERN, USER_RULE);
-  if (!c.allowRootUser && !isUnresolved(c.user) && c.user.split(':').some(part => ROOT_IDENTIFIERS.includes(part.toLowerCase()))) {
-    fail(where, `${prefix}user`, c.user, 'the container would run as root; use a non-root user, or set allowRootUser: true');
-  }
+  const [root] = c.allowRootUser ? [] : checkRootUser(`${prefix}user`, c.user);
+  if (root) throw new BlueprintValidationError(where, root.property, root.value, `${root.rule}, or set allowRootUser: true`, root.ruleId);
   checkUnique(where, `${prefix}writablePaths`, c.writablePaths);
   for (const path of c.writablePaths) {
     checkPattern(where, `${prefix}writablePaths`, path, /\/.*/, 'writable paths are absolute container paths (they start with /)');

@@ -19,14 +19,13 @@ import {
   BlueprintValidationError,
   checkPattern,
   fail,
-  isBlueprintValidationError,
   isUnresolved,
   show,
   Violation,
   violationMessages,
   Where,
 } from '../private/validate';
-import { LIFECYCLE_POLICY, LIFECYCLE_POLICY_TEXT, PROTECTED_TAG_TOKEN } from '../rules/lifecycle';
+import { LIFECYCLE_POLICY, PROTECTED_TAG_TOKEN } from '../rules/lifecycle';
 import { violation } from '../rules/rule';
 
 /**
@@ -55,6 +54,14 @@ const PROTECTION_COUNT = 1000;
  * archived (ECR's archive storage class appeared in 2025), so the rule never fires.
  */
 const PROTECTION_ARCHIVE_DAYS = 36_500;
+
+/** What a lifecycle policy computes from its rules and protected tags, for one version of them. */
+interface PolicyMemo {
+  readonly version: number;
+  rules?: LifecycleRule[];
+  violations?: Violation[];
+  text?: string;
+}
 
 /**
  * An ordered set of ECR lifecycle rules that renders validated lifecycle policy text.
@@ -89,6 +96,15 @@ export class LifecyclePolicy {
   private readonly _protected = new Map<string, string>();
   /** The construct this policy belongs to, once attached: from then on every addition is checked at once. */
   private _owner?: Where;
+  /**
+   * Incremented by every change to the rules or protected tags; the resolved rules, violations and
+   * text are computed once per version (a deployed tag is protected once per consumer, and each
+   * protection is checked against the whole policy).
+   */
+  private _version = 0;
+  private _memo: PolicyMemo = { version: -1 };
+  /** Protection rules by storage class, tag and reason: built (and checked) once each. */
+  private readonly _protectionRules = new Map<string, LifecycleRule>();
 
   constructor(props: LifecyclePolicyProps = {}) {
     for (const rule of props.rules ?? []) this.addRule(rule);
@@ -106,6 +122,7 @@ export class LifecyclePolicy {
       }
     }
     this._rules.push(rule);
+    this._version++;
     if (this._owner) this.checkOrUndo(() => this._rules.pop());
   }
 
@@ -125,6 +142,7 @@ export class LifecyclePolicy {
     const violations = this._violations();
     if (violations.length === 0) return;
     undo();
+    this._version++;
     throwAll(this._owner!, violations);
   }
 
@@ -149,9 +167,11 @@ export class LifecyclePolicy {
         'a protected tag must be known at synth time to be written into the lifecycle policy', PROTECTED_TAG_TOKEN.id);
     }
     const before = this._protected.get(tag);
-    if (before === undefined || reason) {
-      this._protected.set(tag, reason ?? before ?? 'protected tag');
-    }
+    const after = reason ?? before ?? 'protected tag';
+    // Protecting a protected tag again, with no new reason, changes nothing: nothing to check.
+    if (after === before) return;
+    this._protected.set(tag, after);
+    this._version++;
     if (this._owner) {
       this.checkOrUndo(() => before === undefined ? this._protected.delete(tag) : this._protected.set(tag, before));
     }
@@ -177,24 +197,58 @@ export class LifecyclePolicy {
    * priority, sorted by priority.
    */
   public resolvedRules(): LifecycleRule[] {
-    const protections = [...this._protected.entries()].map(([tag, reason]) => LifecycleRule._fromProps('LifecyclePolicy.protectTag', {
-      tagStatus: TagStatus.TAGGED,
-      tagPatternList: [tag],
-      countType: LifecycleCountType.IMAGE_COUNT_MORE_THAN,
-      countNumber: PROTECTION_COUNT,
-      description: `Protect tag ${tag} (${bounded(reason)}): selecting it here stops lower-priority rules; this rule never fires`,
-    }, true));
-    // A rule only selects images of its storage class, so archived images need their own protection
-    // rule, and only when some rule could expire archived images.
-    if (this._rules.some(r => r.storageClass === LifecycleStorageClass.ARCHIVE)) {
-      protections.push(...[...this._protected.entries()].map(([tag, reason]) => LifecycleRule._fromProps('LifecyclePolicy.protectTag', {
+    const memo = this.memo();
+    memo.rules ??= this.computeResolvedRules();
+    return [...memo.rules];
+  }
+
+  /** The rule that protects `tag` in a storage class. */
+  private protectionRule(storageClass: LifecycleStorageClass, tag: string, reason: string): LifecycleRule {
+    const key = JSON.stringify([storageClass, tag, reason]);
+    let rule = this._protectionRules.get(key);
+    if (!rule) {
+      rule = LifecycleRule._fromProps('LifecyclePolicy.protectTag', storageClass === LifecycleStorageClass.ARCHIVE ? {
         tagStatus: TagStatus.TAGGED,
         tagPatternList: [tag],
         storageClass: LifecycleStorageClass.ARCHIVE,
         countType: LifecycleCountType.SINCE_IMAGE_TRANSITIONED,
         countNumber: PROTECTION_ARCHIVE_DAYS,
         description: `Protect archived tag ${tag} (${bounded(reason)}): selecting it here stops lower-priority rules; this rule never fires`,
-      }, true)));
+      } : {
+        tagStatus: TagStatus.TAGGED,
+        tagPatternList: [tag],
+        countType: LifecycleCountType.IMAGE_COUNT_MORE_THAN,
+        countNumber: PROTECTION_COUNT,
+        description: `Protect tag ${tag} (${bounded(reason)}): selecting it here stops lower-priority rules; this rule never fires`,
+      }, true);
+      this._protectionRules.set(key, rule);
+    }
+    return rule;
+  }
+
+  /** The current version's memo, emptied when the policy changed since it was filled. */
+  private memo(): PolicyMemo {
+    if (this._memo.version !== this._version) this._memo = { version: this._version };
+    return this._memo;
+  }
+
+  /** The policy text with generated descriptions fitted to ECR's limit, for checking (not for tokens). */
+  private fittedText(): string {
+    const memo = this.memo();
+    if (memo.text === undefined) {
+      const rules = this.resolvedRules();
+      const text = render(rules, JSON.stringify);
+      memo.text = text.length <= MAX_POLICY_CHARS ? text : render(rules.map(r => r._withoutGeneratedDescription()), JSON.stringify);
+    }
+    return memo.text;
+  }
+
+  private computeResolvedRules(): LifecycleRule[] {
+    const protections = [...this._protected.entries()].map(([tag, reason]) => this.protectionRule(LifecycleStorageClass.STANDARD, tag, reason));
+    // A rule only selects images of its storage class, so archived images need their own protection
+    // rule, and only when some rule could expire archived images.
+    if (this._rules.some(r => r.storageClass === LifecycleStorageClass.ARCHIVE)) {
+      protections.push(...[...this._protected.entries()].map(([tag, reason]) => this.protectionRule(LifecycleStorageClass.ARCHIVE, tag, reason)));
     }
 
     // A priority held in a token (a CfnParameter) is written as given and takes no part in the
@@ -239,6 +293,12 @@ export class LifecyclePolicy {
    * @internal
    */
   public _violations(): Violation[] {
+    const memo = this.memo();
+    memo.violations ??= this.computeViolations();
+    return [...memo.violations];
+  }
+
+  private computeViolations(): Violation[] {
     const errors: Violation[] = [];
     if (this.isEmpty) return errors;
     const rules = this.resolvedRules();
@@ -292,7 +352,7 @@ export class LifecyclePolicy {
         }
       }
     }
-    const text = render(fitted(rules, JSON.stringify), JSON.stringify);
+    const text = this.fittedText();
     if (text.length < MIN_POLICY_CHARS || text.length > MAX_POLICY_CHARS) {
       errors.push(violation(LIFECYCLE_POLICY, 'policy text', `${text.length} characters`,
         `ECR lifecycle policy text must be ${MIN_POLICY_CHARS}-${MAX_POLICY_CHARS} characters` +
@@ -347,32 +407,13 @@ export class LifecyclePolicy {
    */
   public _renderIfValid(stringify: (obj: any) => string): string | undefined {
     if (this.isEmpty || this._violations().length) return undefined;
-    return render(fitted(this.resolvedRules(), JSON.stringify), stringify);
+    // Without tokens the token-aware text is the plain one, and plain text needs no resolving at synth.
+    const rules = fitted(this.resolvedRules(), JSON.stringify);
+    if (!rules.some(holdsToken)) return this.fittedText();
+    return render(rules, stringify);
   }
 }
 
-/**
- * Checks lifecycle policy text exactly as `LifecyclePolicy.fromJson` does, returning violations
- * instead of throwing (ECRB-LIFECYCLE-TEXT, ECRB-LIFECYCLE-RULE, ECRB-LIFECYCLE-POLICY): for the
- * app-wide checks over synthesized templates. Text that holds a token is not checked.
- */
-export function checkLifecyclePolicyText(text: string, property: string = 'LifecyclePolicyText'): Violation[] {
-  if (typeof text === 'string' && isUnresolved(text)) return [];
-  try {
-    LifecyclePolicy.fromJson(text);
-    return [];
-  } catch (e) {
-    if (!isBlueprintValidationError(e)) throw e;
-    const at = e.constructPath.replace(/^LifecyclePolicy\.fromJson ?/, '');
-    return [{
-      ruleId: e.ruleId ?? LIFECYCLE_POLICY_TEXT.id,
-      level: 'error',
-      property: [property, at, e.property].filter(x => x).join(' '),
-      value: e.value,
-      rule: e.rule,
-    }];
-  }
-}
 
 /** Throws every violation in one validation error (the first one's fields, every message). */
 function throwAll(where: Where, violations: Violation[]): void {
@@ -409,12 +450,29 @@ function fitted(rules: LifecycleRule[], stringify: (obj: any) => string): Lifecy
   return rules.map(r => r._withoutGeneratedDescription());
 }
 
+/** True when a field of the rule that is written into the policy text holds a token. */
+function holdsToken(rule: LifecycleRule): boolean {
+  return [rule.priority, rule.description, rule.tagPatternList, rule.tagPrefixList, rule.countNumber].some(isUnresolved);
+}
+
 function label(rule: LifecycleRule): string {
   return rule.description ?? `${rule.tagStatus} ${rule.countType} ${show(rule.countNumber)}`;
 }
 
 function render(rules: LifecycleRule[], stringify: (obj: any) => string): string {
+  if (stringify === JSON.stringify) return `{"rules":[${rules.map(ruleJson).join(',')}]}`;
   return stringify({ rules: rules.map(renderRule) });
+}
+
+/** The rule as JSON text, computed once per (immutable) rule: `JSON.stringify` of `renderRule`. */
+const RULE_JSON = new WeakMap<LifecycleRule, string>();
+function ruleJson(rule: LifecycleRule): string {
+  let json = RULE_JSON.get(rule);
+  if (json === undefined) {
+    json = JSON.stringify(renderRule(rule));
+    RULE_JSON.set(rule, json);
+  }
+  return json;
 }
 
 /** One rule in ECR's JSON shape; `storageClass` is written only when it is not the default. */

@@ -133,6 +133,8 @@ export interface CustomLifecycleRuleProps extends LifecycleRuleOptions {
 const TAG_FILTER_CHARS = /^[A-Za-z0-9_.*-]+$/;
 /** Rules whose description a builder generated. */
 const GENERATED_DESCRIPTIONS = new WeakSet<object>();
+/** The copies `withPriority` made of a rule, by priority. */
+const PRIORITY_COPIES = new WeakMap<LifecycleRule, Map<number, LifecycleRule>>();
 
 /**
  * One rule of an ECR lifecycle policy.
@@ -267,7 +269,10 @@ export class LifecycleRule {
     return GENERATED_DESCRIPTIONS.has(this);
   }
 
-  private constructor(where: Where, props: CustomLifecycleRuleProps, descriptionGenerated = false) {
+  /**
+   * @param checked the fields other than the priority come from a rule that was already checked
+   */
+  private constructor(where: Where, props: CustomLifecycleRuleProps, descriptionGenerated = false, checked = false) {
     this.priority = props.priority;
     if (descriptionGenerated) GENERATED_DESCRIPTIONS.add(this);
     this.description = props.description;
@@ -278,14 +283,30 @@ export class LifecycleRule {
     this.countType = props.countType;
     this.countNumber = props.countNumber;
     this.action = props.action ?? LifecycleAction.EXPIRE;
-    validateRule(where, this);
+    if (checked) {
+      checkInteger(where, 'priority', this.priority, { min: 1 });
+    } else {
+      validateRule(where, this);
+    }
   }
 
   /**
    * A copy of this rule with the given priority.
    */
   public withPriority(priority: number): LifecycleRule {
-    return new LifecycleRule('LifecycleRule.withPriority', { ...this.toProps(), priority }, this._descriptionGenerated);
+    // Rules are immutable, so one copy per priority serves every policy that numbers the rule alike
+    // (a registry's baseline rules are shared by all its repositories).
+    let copies = PRIORITY_COPIES.get(this);
+    if (!copies) {
+      copies = new Map();
+      PRIORITY_COPIES.set(this, copies);
+    }
+    let copy = copies.get(priority);
+    if (!copy) {
+      copy = new LifecycleRule('LifecycleRule.withPriority', { ...this.toProps(), priority }, this._descriptionGenerated, true);
+      copies.set(priority, copy);
+    }
+    return copy;
   }
 
   /**
@@ -294,7 +315,7 @@ export class LifecycleRule {
    */
   public _withoutGeneratedDescription(): LifecycleRule {
     if (!this._descriptionGenerated) return this;
-    return new LifecycleRule('LifecycleRule.withPriority', { ...this.toProps(), description: undefined });
+    return new LifecycleRule('LifecycleRule.withPriority', { ...this.toProps(), description: undefined }, false, true);
   }
 
   /**

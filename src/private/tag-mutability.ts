@@ -27,6 +27,15 @@ export function tagMutabilityOf(repository: ecr.IRepository, tag: string): TagMu
     if (typeof value !== 'string' || isUnresolved(value)) return TagMutabilityKnowledge.UNKNOWN;
     filters.push(value);
   }
+  return tagMutabilityFromSettings(mode, filters, tag);
+}
+
+/**
+ * Whether a repository with these tag mutability settings (the mode and the exclusion filter values,
+ * as `AWS::ECR::Repository` has them) lets `tag` move to another image. An unknown mode is UNKNOWN.
+ */
+export function tagMutabilityFromSettings(mode: string, filters: readonly string[], tag: string): TagMutabilityKnowledge {
+  if (isUnresolved(tag)) return TagMutabilityKnowledge.UNKNOWN;
   const excluded = filters.some(f => wildcardMatch(f, tag));
   switch (mode) {
     case 'IMMUTABLE': return TagMutabilityKnowledge.IMMUTABLE;

@@ -8,8 +8,14 @@ import { IConstruct } from 'constructs';
 export type Where = IConstruct | string;
 
 /** True when the value holds an unresolved token anywhere (strings, numbers, lists). */
+/** The smallest magnitude of a number-encoded token (aws-cdk-lib's marker bits set the exponent to 960). */
+const NUMBER_TOKEN_MAGNITUDE = 2 ** 960;
+
 export function isUnresolved(value: unknown): boolean {
   if (value === undefined || value === null) return false;
+  // aws-cdk-lib encodes a number token as a double of magnitude at least 2^960: smaller numbers are
+  // plain (this spares Token.isUnresolved's buffer allocation, called for every priority and count).
+  if (typeof value === 'number') return Math.abs(value) >= NUMBER_TOKEN_MAGNITUDE && Token.isUnresolved(value);
   if (Array.isArray(value)) return Token.isUnresolved(value) || value.some(isUnresolved);
   return Token.isUnresolved(value);
 }
@@ -53,7 +59,12 @@ export function show(value: unknown): string {
 }
 
 function render(where: Where, property: string, value: unknown, rule: string): string {
-  return `${whereText(where)}: invalid ${property} ${show(value)}: ${rule}`;
+  return `${whereText(where)}: ${refusal(property, value, rule)}`;
+}
+
+/** What was refused, without the place: `invalid <property> <value>: <rule>`. */
+export function refusal(property: string, value: unknown, rule: string): string {
+  return `invalid ${property} ${show(value)}: ${rule}`;
 }
 
 // aws-cdk-lib's own markers: `Errors.isConstructError(e)` and `Errors.isValidationError(e)` are true

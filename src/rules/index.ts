@@ -16,9 +16,10 @@
  *   checkPullThroughCachePrefix, checkPullThroughCredentialName, checkPullThroughCacheRegion,
  *   checkTemplatePrefix, checkTemplateAppliedFor, checkTemplateDescriptionAndTags, checkTemplateKey
  * - ecs: checkFargateTaskSize(cpu, memory), checkContainerMemory(taskMemory, containers),
- *   checkImageTag, checkImageDigest, checkLatestTag(property, tag, immutable, protecting) [warning]
+ *   checkImageTag, checkImageDigest, checkLatestTag(property, tag, immutable, protecting) [warning],
+ *   checkDeployedTag(property, tag, mutability), checkRootUser(property, user)
  * - lifecycle: the data is in ./lifecycle; the function is `checkLifecyclePolicyText(text)` in
- *   src/lifecycle/lifecycle-policy.ts (it is `LifecyclePolicy.fromJson`, one layer up)
+ *   src/lifecycle/policy-reading.ts (it is `LifecyclePolicy.fromJson`, one layer up)
  */
 import * as ecs from './ecs';
 import * as lifecycle from './lifecycle';

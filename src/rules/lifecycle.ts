@@ -2,7 +2,7 @@ import { RuleDefinition } from './rule';
 
 /*
  * The lifecycle policy rules are data here; their function is `checkLifecyclePolicyText` in
- * src/lifecycle/lifecycle-policy.ts, because it is `LifecyclePolicy.fromJson` itself (the grammar and
+ * src/lifecycle/policy-reading.ts, because it is `LifecyclePolicy.fromJson` itself (the grammar and
  * the checks between rules live with the lifecycle values, one layer up).
  */
 

@@ -6,6 +6,7 @@
  */
 import { App, CfnParameter, Errors, Stack, Token } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -25,7 +26,8 @@ import {
   TaggedImageTaskDefinition,
   UpstreamRegistry,
 } from '../../src';
-import { checkLifecyclePolicyText } from '../../src/lifecycle/lifecycle-policy';
+import { checkLifecyclePolicyText } from '../../src/lifecycle/policy-reading';
+import { TagMutabilityKnowledge } from '../../src/private/tag-mutability';
 import { show } from '../../src/private/validate';
 import * as rules from '../../src/rules';
 
@@ -473,6 +475,47 @@ describe('ECRB-IMAGE-TAG / ECRB-IMAGE-LATEST', () => {
     const repo = new SecureRepository(s, 'Repo');
     new TaggedImageTaskDefinition(s, 'Task', { image: ImageReference.fromRepository(repo, { tag: 'latest-v2' }) });
     Annotations.fromStack(s).hasNoWarning('/Test/Task', Match.stringLikeRegexp('latest'));
+  });
+});
+
+describe('ECRB-ECS-MUTABLE-TAG / ECRB-ECS-LATEST / ECRB-ECS-NO-TAG / ECRB-ECS-ROOT-USER', () => {
+  test('a tag a MUTABLE repository lets move, and latest of an imported repository, are refused with their rule ids', () => {
+    const s = stack();
+    const mutable = new ecr.Repository(s, 'Plain');
+    const moved = errorOf(() => ImageReference.fromRepository(mutable, { tag: 'v1' }));
+    expect(moved.message).toMatch(/^Test\/Plain: invalid tag "v1": the repository lets this tag move to another image.*, or set allowMutableTag: true$/);
+    expect((moved as any).ruleId).toBe('ECRB-ECS-MUTABLE-TAG');
+    const imported = ecr.Repository.fromRepositoryName(s, 'Imported', 'team/app');
+    const latest = errorOf(() => ImageReference.fromRepository(imported, { tag: 'latest' }));
+    expect(latest.message).toMatch(/^Test\/Imported: invalid tag "latest": latest is the tag every push moves/);
+    expect((latest as any).ruleId).toBe('ECRB-ECS-LATEST');
+  });
+
+  test('a version tag of an imported repository, and any tag of an immutable one, pass', () => {
+    const s = stack();
+    const imported = ecr.Repository.fromRepositoryName(s, 'Imported', 'team/app');
+    expect(ImageReference.fromRepository(imported, { tag: 'v1' }).tag).toBe('v1');
+    expect(ImageReference.fromRepository(new SecureRepository(s, 'Repo'), { tag: 'v1' }).tag).toBe('v1');
+  });
+
+  test('the pure rule: what is known of the repository decides; tokens pass (an image without a tag is checked as latest)', () => {
+    expect(rules.checkDeployedTag('tag', 'v1', TagMutabilityKnowledge.MUTABLE).map(v => v.ruleId)).toEqual(['ECRB-ECS-MUTABLE-TAG']);
+    expect(rules.checkDeployedTag('tag', 'latest', TagMutabilityKnowledge.UNKNOWN).map(v => v.ruleId)).toEqual(['ECRB-ECS-LATEST']);
+    expect(rules.checkDeployedTag('tag', 'v1', TagMutabilityKnowledge.UNKNOWN)).toEqual([]);
+    expect(rules.checkDeployedTag('tag', 'latest', TagMutabilityKnowledge.IMMUTABLE)).toEqual([]);
+    expect(rules.checkDeployedTag('tag', Token.asString({ Ref: 'Tag' }), TagMutabilityKnowledge.MUTABLE)).toEqual([]);
+  });
+
+  test('root as user or group is refused; a user named like root but not root passes', () => {
+    const s = stack();
+    const image = () => ImageReference.fromRepository(new SecureRepository(s, `Repo${s.node.children.length}`), { tag: 'v1' });
+    const error = errorOf(() => new TaggedImageTaskDefinition(s, 'Task', { image: image(), user: '1000:0' }));
+    expect(error.message).toBe('Test/Task: invalid user "1000:0": the container would run as root; use a non-root user, or set allowRootUser: true');
+    expect((error as any).ruleId).toBe('ECRB-ECS-ROOT-USER');
+    expect(rules.checkRootUser('user', 'ROOT').map(v => v.ruleId)).toEqual(['ECRB-ECS-ROOT-USER']);
+    expect(rules.checkRootUser('user', 'rooter:1000')).toEqual([]);
+    expect(rules.checkRootUser('user', Token.asString({ Ref: 'User' }))).toEqual([]);
+    expect(new TaggedImageTaskDefinition(s, 'Ok', { image: image(), user: '1000:1000' }).node.id).toBe('Ok');
   });
 });
 
