@@ -7,7 +7,8 @@
  * directory (so module loading and tsx transpilation of the library are not timed, for either side),
  * then times building and synthesizing the app with N repositories. Prints one JSON line.
  *
- * With BENCH_CHECKS=1 (bench/checks.ts), EcrBlueprintsChecks is registered on the app, so the
+ * With BENCH_CHECKS=1, EcrBlueprintsChecks is registered on the ours app (on both apps with
+ * BENCH_CHECKS_ALL_SIDES=1, as bench/run.ts and bench/checks.ts do), so the
  * time includes the plugin's run over the synthesized templates; with BENCH_CHECKS=noop, a plugin
  * that reports nothing (what aws-cdk-lib itself spends on any registered plugin).
  *

@@ -7,7 +7,8 @@
 // - per task definition (Fargate, ARM64, 256 CPU, 512 MiB): a read-only root filesystem, a non-root
 //   user, a task role without permissions, an execution role without inline policy (one
 //   customer-managed policy scoped to the repository and the log group, one holding only
-//   ecr:GetAuthorizationToken on *), and a log group kept one year;
+//   ecr:GetAuthorizationToken on *, one per stack for all its execution roles), and a log group
+//   kept one year;
 // - per stack: one log key (rotation, RETAIN) for all its log groups, whose key policy lets
 //   CloudWatch Logs use it for those log groups only (CloudFormation names a log group without a
 //   name <stack name>-<logical id>-<suffix>).
@@ -83,6 +84,21 @@ function repository(stack: Stack, key: kms.IKey, i: number, deployedBy: string):
   });
 }
 
+/** The stack's one policy with ecr:GetAuthorizationToken on `*`, attached to each execution role. */
+const authorizationPolicies = new WeakMap<Stack, iam.ManagedPolicy>();
+
+function authorizationPolicy(stack: Stack): iam.ManagedPolicy {
+  let policy = authorizationPolicies.get(stack);
+  if (!policy) {
+    policy = new iam.ManagedPolicy(stack, 'AuthorizationPolicy', {
+      description: 'ecr:GetAuthorizationToken for the roles of this stack that pull from ECR (the action has no resource-level permission)',
+      statements: [new iam.PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] })],
+    });
+    authorizationPolicies.set(stack, policy);
+  }
+  return policy;
+}
+
 /** The stack's log key and the ARN patterns of the log groups it may encrypt. */
 const logKeys = new WeakMap<Stack, { key: kms.Key; logGroups: string[] }>();
 
@@ -123,7 +139,7 @@ function service(stack: Stack, repo: ecr.IRepository, i: number): void {
   }));
 
   // Customer-managed policies instead of the role's inline default policy; the unavoidable `*`
-  // (GetAuthorizationToken has no resource-level permission) sits alone in its own policy.
+  // (GetAuthorizationToken has no resource-level permission) sits alone in one policy per stack.
   const pullAndLogs = new iam.ManagedPolicy(stack, `ExecutionPolicy${i}`, {
     statements: [
       new iam.PolicyStatement({
@@ -136,9 +152,7 @@ function service(stack: Stack, repo: ecr.IRepository, i: number): void {
       }),
     ],
   });
-  const authorization = new iam.ManagedPolicy(stack, `AuthorizationPolicy${i}`, {
-    statements: [new iam.PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] })],
-  });
+  const authorization = authorizationPolicy(stack);
   const executionRole = new iam.Role(stack, `ExecutionRole${i}`, {
     assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com'),
     managedPolicies: [pullAndLogs, authorization],

@@ -519,9 +519,12 @@ export class TaggedImageTaskDefinition extends ecs.FargateTaskDefinition {
   }
 
   /**
-   * The customer-managed policy of the execution role that holds only `ecr:GetAuthorizationToken`
-   * on `*`. ECR has no resource-level permission for that action; this is the construct to
-   * acknowledge cdk-nag's `AwsSolutions-IAM5[Resource::*]` on.
+   * The customer-managed policy that holds only `ecr:GetAuthorizationToken` on `*`: one per stack
+   * (construct id `RegistryAuthorizationPolicy` at the stack root), attached to the execution role
+   * of every task definition of the stack, as the statement is the same for all of them. ECR has no
+   * resource-level permission for that action; this is the construct to acknowledge cdk-nag's
+   * `AwsSolutions-IAM5[Resource::*]` on, once per stack. Add nothing to it: every task of the stack
+   * would get it.
    */
   public get registryAuthorizationPolicy(): iam.ManagedPolicy {
     return this.pinnedExecutionRole.authorizationPolicy!;

@@ -172,7 +172,10 @@ export class LifecyclePolicy {
     if (after === before) return;
     this._protected.set(tag, after);
     this._version++;
-    if (this._owner) {
+    // A new reason for a protected tag cannot make the policy invalid: the reason is only in the
+    // rule's generated description, and generated descriptions are left out when the text would
+    // exceed ECR's limit. So only a newly protected tag is checked.
+    if (this._owner && before === undefined) {
       this.checkOrUndo(() => before === undefined ? this._protected.delete(tag) : this._protected.set(tag, before));
     }
   }

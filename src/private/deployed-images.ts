@@ -38,12 +38,14 @@ const REGISTERED = Symbol.for('cdk-ecr-blueprints.deployedImageAspect');
  */
 export function onDeployedImages(construct: IConstruct, phase: DeployedImagePhase, apply: (images: DeployedImage[]) => void): void {
   Object.defineProperty(construct, HOOK, { value: { phase, apply } satisfies Hook });
-  // On the construct's stage: a stage synthesized on its own (as Template.fromStack does) runs only
-  // its own aspects. The pass itself always covers the whole app.
+  // Once per stage: a stage synthesized on its own (as Template.fromStack does) runs only its own
+  // aspects. The aspect is added to the first construct that takes part, not to the stage: an aspect
+  // is invoked on every construct below the one it is added to, and this one only needs one call.
+  // The pass itself always covers the whole app.
   const stage = Stage.of(construct) ?? construct.node.root;
   if (!(REGISTERED in stage)) {
     Object.defineProperty(stage, REGISTERED, { value: true });
-    Aspects.of(stage).add(new DeployedImageAspect(stage));
+    Aspects.of(construct).add(new DeployedImageAspect(construct));
   }
 }
 
@@ -108,10 +110,10 @@ export function hasConcreteName(image: DeployedImage): boolean {
 }
 
 class DeployedImageAspect implements IAspect {
-  constructor(private readonly stage: IConstruct) {}
+  constructor(private readonly anchor: IConstruct) {}
 
   public visit(node: IConstruct): void {
-    if (node !== this.stage) return;
+    if (node !== this.anchor) return;
     const root = node.node.root;
     const all = root.node.findAll();
     const hooks = all.map(c => (c as any)[HOOK] as Hook | undefined).filter((h): h is Hook => h !== undefined);

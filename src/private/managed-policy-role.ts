@@ -1,5 +1,7 @@
+import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { BlueprintValidationError } from './validate';
 
 /**
  * True for the one statement that cannot be scoped: `ecr:GetAuthorizationToken` has no
@@ -18,8 +20,9 @@ export function isAuthorizationTokenStatement(statement: iam.PolicyStatement): b
 /**
  * A role whose identity statements go to customer-managed policies instead of the inline
  * `DefaultPolicy` that `iam.Role` creates (cdk-nag IAMNoInlinePolicy in the HIPAA, NIST and PCI
- * packs). `ecr:GetAuthorizationToken` on `*` goes to a policy of its own, so that the only
- * unavoidable `*` sits alone in one construct and can be acknowledged there and nowhere else.
+ * packs). `ecr:GetAuthorizationToken` on `*` goes to the stack's shared authorization policy, so
+ * that the only unavoidable `*` sits alone in one construct per stack and can be acknowledged there
+ * and nowhere else.
  */
 export class ManagedPolicyRole extends iam.Role {
   private _policy?: iam.ManagedPolicy;
@@ -34,13 +37,15 @@ export class ManagedPolicyRole extends iam.Role {
     return this._policy;
   }
 
-  /** The policy holding `ecr:GetAuthorizationToken` on `*`; created when that is first granted. */
+  /** The stack's shared policy holding `ecr:GetAuthorizationToken` on `*`; attached when that is first granted. */
   public get authorizationPolicy(): iam.ManagedPolicy | undefined {
     return this._authorizationPolicy;
   }
 
   public addToPrincipalPolicy(statement: iam.PolicyStatement): iam.AddToPrincipalPolicyResult {
-    const policy = isAuthorizationTokenStatement(statement) ? this.obtainAuthorizationPolicy() : this.obtainPolicy();
+    // The shared authorization policy already holds the statement.
+    if (isAuthorizationTokenStatement(statement)) return { statementAdded: true, policyDependable: this.obtainAuthorizationPolicy() };
+    const policy = this.obtainPolicy();
     policy.addStatements(statement);
     return { statementAdded: true, policyDependable: policy };
   }
@@ -56,9 +61,34 @@ export class ManagedPolicyRole extends iam.Role {
 
   private obtainAuthorizationPolicy(): iam.ManagedPolicy {
     if (!this._authorizationPolicy) {
-      this._authorizationPolicy = new iam.ManagedPolicy(this, 'RegistryAuthorizationPolicy');
+      this._authorizationPolicy = sharedAuthorizationPolicy(Stack.of(this));
       this.addManagedPolicy(this._authorizationPolicy);
     }
     return this._authorizationPolicy;
   }
+}
+
+/** The construct id of the stack's shared authorization policy, at the stack root. */
+export const SHARED_AUTHORIZATION_POLICY_ID = 'RegistryAuthorizationPolicy';
+
+/**
+ * The one customer-managed policy per stack that holds `ecr:GetAuthorizationToken` on `*`, attached
+ * to every role of the stack that pulls from ECR. The statement is the same for every role, so one
+ * policy grants each role exactly what a policy of its own would, in one resource instead of one per
+ * role (and one of the account's customer-managed policies, 1,500 by default, instead of one per
+ * service). Found by construct id, so that two copies of the library in one app share it.
+ */
+function sharedAuthorizationPolicy(stack: Stack): iam.ManagedPolicy {
+  const existing = stack.node.tryFindChild(SHARED_AUTHORIZATION_POLICY_ID);
+  if (existing) {
+    if (!(existing instanceof iam.ManagedPolicy)) {
+      throw new BlueprintValidationError(existing, 'construct id', SHARED_AUTHORIZATION_POLICY_ID,
+        `the library keeps the stack's shared ecr:GetAuthorizationToken policy under this id at the stack root; rename this ${existing.constructor.name}`);
+    }
+    return existing;
+  }
+  return new iam.ManagedPolicy(stack, SHARED_AUTHORIZATION_POLICY_ID, {
+    description: 'ecr:GetAuthorizationToken for the roles of this stack that pull from ECR (the action has no resource-level permission)',
+    statements: [new iam.PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] })],
+  });
 }

@@ -331,7 +331,7 @@ describe('ImageReference.fromPullThroughCache', () => {
         Resource: { 'Fn::GetAtt': [expect.stringMatching(/^TaskLogGroup/), 'Arn'] },
       },
     ]);
-    expect(managedPolicyStatements(t, 'TaskExecutionRoleRegistryAuthorizationPolicy')).toEqual([
+    expect(managedPolicyStatements(t, 'RegistryAuthorizationPolicy')).toEqual([
       { Action: 'ecr:GetAuthorizationToken', Effect: 'Allow', Resource: '*' },
     ]);
   });

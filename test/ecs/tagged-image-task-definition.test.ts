@@ -133,7 +133,7 @@ describe('TaggedImageTaskDefinition defaults', () => {
       { Action: PULL, Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^Repo/), 'Arn'] } },
       { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^TaskLogGroup/), 'Arn'] } },
     ]);
-    expect(managedPolicyStatements(t, 'TaskExecutionRoleRegistryAuthorizationPolicy')).toEqual([
+    expect(managedPolicyStatements(t, 'RegistryAuthorizationPolicy')).toEqual([
       { Action: 'ecr:GetAuthorizationToken', Effect: 'Allow', Resource: '*' },
     ]);
   });
@@ -438,6 +438,39 @@ describe('TaggedImageTaskDefinition validation', () => {
     expect(() => new TaggedImageTaskDefinition(s, 'Task', {
       image: ImageReference.fromRepository(new ecr.Repository(s, 'Plain'), { tag: 'v1' }),
     })).toThrow(/Test\/Plain: invalid tag "v1": the repository lets this tag move/);
+  });
+});
+
+describe('shared authorization policy', () => {
+  test('every execution role of a stack is attached to one ecr:GetAuthorizationToken policy; another stack gets its own', () => {
+    const app = new App();
+    const registry = stack(app, 'Registry');
+    const repo = new SecureRepository(registry, 'Repo', { repositoryName: 'team/api' });
+    const stacks = ['Api', 'Other'].map(id => stack(app, id));
+    const tasks = stacks.map(s => ['A', 'B', 'C'].map(name =>
+      new TaggedImageTaskDefinition(s, name, { image: ImageReference.fromRepository(repo, { tag: 'v1' }) })));
+    stacks.forEach((s, i) => {
+      const t = Template.fromStack(s);
+      const policies = t.findResources('AWS::IAM::ManagedPolicy', {
+        Properties: { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'ecr:GetAuthorizationToken' })]) } },
+      });
+      // One policy, holding that one statement and nothing else.
+      expect(Object.keys(policies)).toHaveLength(1);
+      const [id, policy] = Object.entries<any>(policies)[0];
+      expect(policy.Properties.PolicyDocument.Statement).toEqual([{ Action: 'ecr:GetAuthorizationToken', Effect: 'Allow', Resource: '*' }]);
+      // Attached to each execution role of the stack, and to no other role.
+      const attachedTo = Object.entries<any>(t.findResources('AWS::IAM::Role'))
+        .filter(([, role]) => (role.Properties.ManagedPolicyArns ?? []).some((arn: any) => arn.Ref === id))
+        .map(([roleId]) => roleId);
+      expect(attachedTo.sort()).toEqual(tasks[i].map(task => s.getLogicalId(task.executionRole!.node.defaultChild as iam.CfnRole)).sort());
+      for (const task of tasks[i]) expect(task.registryAuthorizationPolicy.node.path).toBe(`${s.node.id}/RegistryAuthorizationPolicy`);
+    });
+  });
+
+  test('a construct of another kind under the id RegistryAuthorizationPolicy at the stack root is refused by name', () => {
+    const s = stack();
+    new iam.Role(s, 'RegistryAuthorizationPolicy', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    expect(() => taskIn(s)).toThrow(/^Test\/RegistryAuthorizationPolicy: invalid construct id "RegistryAuthorizationPolicy": the library keeps the stack's shared ecr:GetAuthorizationToken policy under this id/);
   });
 });
 
