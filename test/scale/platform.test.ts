@@ -61,6 +61,18 @@ describe(`platform shape: ${SERVICES} repositories in one registry stack, ${SERV
       (_, i) => `111111111111.dkr.ecr.us-east-1.amazonaws.com/team/app-${i}:v1.0.0`).sort());
   });
 
+  test('one ecr:GetAuthorizationToken policy per service stack: customer-managed policies are one per service plus one per stack', () => {
+    let policies = 0;
+    for (const stack of services) {
+      const managed = Object.values<any>(templates.get(stack)!.template.Resources).filter(r => r.Type === 'AWS::IAM::ManagedPolicy');
+      const authorization = managed.filter(r => JSON.stringify(r.Properties.PolicyDocument.Statement).includes('ecr:GetAuthorizationToken'));
+      expect(authorization).toHaveLength(1);
+      policies += managed.length;
+    }
+    // Each of an account's customer-managed policies counts against its quota (1,500 by default).
+    expect(policies).toBe(SERVICES + SERVICE_STACKS);
+  });
+
   test('one KMS key for the images and one log key per service stack', () => {
     expect(count(templates.get(registryStack)!.template, 'AWS::KMS::Key')).toBe(1);
     for (const stack of services) expect(count(templates.get(stack)!.template, 'AWS::KMS::Key')).toBe(1);
