@@ -6,14 +6,16 @@
  *
  * Both apps are built in this process. Every CloudFormation resource gets a label from its
  * construct path (for example `log-key-1`), references between resources are rewritten to labels,
- * lifecycle policy text is parsed, and then the resources are compared property by property.
+ * lifecycle policy text is parsed, the account and region that aws-cdk-lib reads out of a
+ * repository's ARN are replaced by the stack's (the values they have), and then the resources are
+ * compared property by property.
  * Differences listed in ACCEPTED are reported but do not fail; any other difference, or a resource
  * without a counterpart, makes the exit code 1.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, CfnResource, Stack } from 'aws-cdk-lib';
+import { App, CfnResource, Stack, Token } from 'aws-cdk-lib';
 
 type Side = 'hand-written' | 'ours';
 
@@ -104,11 +106,41 @@ function synthesize(side: Side, count: number, outdir: string): Map<string, Norm
     return out;
   };
 
+  // Values known at synth are compared as values: the account and region that aws-cdk-lib reads out
+  // of a repository's ARN (Fn::Select over Fn::Split) are the stack's, where the library writes them.
+  const repositories = new Set(Object.entries<any>(template.Resources ?? {})
+    .filter(([, r]) => r.Type === 'AWS::ECR::Repository').map(([id]) => id));
+  const arnPart: Record<number, string | undefined> = { 3: stack.region, 4: stack.account };
+  const evaluate = (value: any): any => {
+    if (Array.isArray(value)) return value.map(evaluate);
+    if (value === null || typeof value !== 'object') return value;
+    const select = value['Fn::Select'];
+    const split = Array.isArray(select) ? select[1]?.['Fn::Split'] : undefined;
+    const getAtt = Array.isArray(split) && split[0] === ':' ? split[1]?.['Fn::GetAtt'] : undefined;
+    if (Array.isArray(getAtt) && getAtt[1] === 'Arn' && repositories.has(getAtt[0]) && typeof arnPart[select[0]] === 'string'
+      && !Token.isUnresolved(arnPart[select[0]])) {
+      return arnPart[select[0]];
+    }
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = evaluate(v);
+    const join = out['Fn::Join'];
+    if (Array.isArray(join) && Array.isArray(join[1])) {
+      // Adjacent strings of a join are one string.
+      const parts = (join[1] as unknown[]).reduce<unknown[]>((acc, part) => {
+        if (typeof part === 'string' && typeof acc[acc.length - 1] === 'string') acc[acc.length - 1] = `${acc[acc.length - 1]}${join[0]}${part}`;
+        else acc.push(part);
+        return acc;
+      }, []);
+      return { 'Fn::Join': [join[0], parts] };
+    }
+    return out;
+  };
+
   const result = new Map<string, Normalized>();
   for (const [logicalId, resource] of Object.entries<any>(template.Resources ?? {})) {
     const label = labels.get(logicalId);
     if (!label) throw new Error(`${side}: resource ${logicalId} is not a construct of the stack`);
-    result.set(label, { label, type: resource.Type, body: relabel(resource) });
+    result.set(label, { label, type: resource.Type, body: relabel(evaluate(resource)) });
   }
   const { Resources: _resources, ...rest } = template;
   result.set('template-sections', { label: 'template-sections', type: '(Parameters, Rules, Outputs, ...)', body: rest });

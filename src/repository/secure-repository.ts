@@ -199,7 +199,8 @@ export class SecureRepository extends ecr.RepositoryBase {
    */
   public repositoryUriForTag(tag?: string): string {
     if (tag !== undefined) this.protectFromConsumer(tag);
-    return this.acrossStacks(super.repositoryUriForTag(tag), loc => `${loc.registry}/${loc.name}${tag ? `:${tag}` : ''}`);
+    const suffix = tag ? `:${tag}` : '';
+    return this.imageUri(suffix, () => super.repositoryUriForTag(tag), loc => `${loc.registry}/${loc.name}${suffix}`);
   }
 
   /**
@@ -208,7 +209,8 @@ export class SecureRepository extends ecr.RepositoryBase {
    */
   public repositoryUriForDigest(digest?: string): string {
     if (digest !== undefined) this.recordDigest(digest, 'repositoryUriForDigest');
-    return this.acrossStacks(super.repositoryUriForDigest(digest), loc => `${loc.registry}/${loc.name}${digest ? `@${digest}` : ''}`);
+    const suffix = digest ? `@${digest}` : '';
+    return this.imageUri(suffix, () => super.repositoryUriForDigest(digest), loc => `${loc.registry}/${loc.name}${suffix}`);
   }
 
   /**
@@ -372,6 +374,28 @@ export class SecureRepository extends ecr.RepositoryBase {
     });
     // The app-wide pass reads image URIs from the construct tree: it sees the fallback's structure.
     registerTokenStructure(value, fallback);
+    return value;
+  }
+
+  /**
+   * An image URI of this repository, for the consumer that resolves it: a plain string in another
+   * stack when the name, account and region are known (`pick`); in this stack, the account and
+   * region of this stack (the repository is made here, so its ARN has them): shorter than
+   * aws-cdk-lib's, which reads them out of the ARN because its repositories may be imported; and
+   * aws-cdk-lib's (`general`, a cross-stack reference) everywhere else.
+   */
+  private imageUri(suffix: string, general: () => string, pick: (location: RepositoryLocation) => string): string {
+    const here = `${this.stack.account}.dkr.ecr.${this.stack.region}.${this.stack.urlSuffix}/${this.repositoryName}${suffix}`;
+    let elsewhere: string | undefined;
+    const value = Lazy.uncachedString({
+      produce: (context: IResolveContext) => {
+        const location = this.referenceFor(context.scope);
+        if (location) return pick(location);
+        return Stack.of(context.scope) === this.stack ? here : (elsewhere ??= general());
+      },
+    });
+    // The app-wide pass reads image URIs from the construct tree: it sees the structure of this stack's form.
+    registerTokenStructure(value, here);
     return value;
   }
 

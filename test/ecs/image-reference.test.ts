@@ -10,19 +10,22 @@ import { ContainerRegistry, ImageReference, SecureRepository, TaggedImageTaskDef
 const PULL = ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'];
 
 describe('ImageReference.fromRepository', () => {
-  test('a tag renders <registry>/<repository>:<tag> and exposes the tag', () => {
+  test('a tag renders <registry>/<repository>:<tag> and exposes the tag; in its own stack the registry is the stack\'s account and region', () => {
     const s = stack();
     const repo = new SecureRepository(s, 'Repo', { repositoryName: 'team/api' });
     const image = ImageReference.fromRepository(repo, { tag: 'v1.4.2' });
     expect(image.tag).toBe('v1.4.2');
     expect(image.digest).toBeUndefined();
+    // The repository is made in this stack, so its ARN has the stack's account and region: no need
+    // to read them out of the ARN, as aws-cdk-lib does for repositories that may be imported.
     expect(s.resolve(image.imageUri)).toEqual({
-      'Fn::Join': ['', [
-        { 'Fn::Select': [4, { 'Fn::Split': [':', { 'Fn::GetAtt': ['Repo02AC86CF', 'Arn'] }] }] },
-        '.dkr.ecr.',
-        { 'Fn::Select': [3, { 'Fn::Split': [':', { 'Fn::GetAtt': ['Repo02AC86CF', 'Arn'] }] }] },
-        '.', { Ref: 'AWS::URLSuffix' }, '/', { Ref: 'Repo02AC86CF' }, ':v1.4.2',
-      ]],
+      'Fn::Join': ['', ['111111111111.dkr.ecr.us-east-1.', { Ref: 'AWS::URLSuffix' }, '/', { Ref: 'Repo02AC86CF' }, ':v1.4.2']],
+    });
+    const agnostic = new Stack(new App(), 'Agnostic');
+    const inAgnostic = ImageReference.fromRepository(new SecureRepository(agnostic, 'Repo'), { digest: `sha256:${'a'.repeat(64)}`, allowUnprotectedDigest: true });
+    expect(agnostic.resolve(inAgnostic.imageUri)).toEqual({
+      'Fn::Join': ['', [{ Ref: 'AWS::AccountId' }, '.dkr.ecr.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/',
+        { Ref: 'Repo02AC86CF' }, `@sha256:${'a'.repeat(64)}`]],
     });
     expect(s.resolve(image.repositoryArn)).toEqual({ 'Fn::GetAtt': ['Repo02AC86CF', 'Arn'] });
   });

@@ -131,10 +131,13 @@ describe('falls back to aws-cdk-lib references', () => {
     expect(Object.keys(Template.fromStack(registryStack).toJSON().Outputs ?? {}).length).toBeGreaterThan(0);
   });
 
-  test('when the environment is not known at synth', () => {
+  test('when the environment is not known at synth (the registry\'s account comes from its stack, never the consumer\'s own)', () => {
     const { registryStack, services } = twoStacks({});
     taskUsing(services, new SecureRepository(registryStack, 'Repo', { repositoryName: 'team/api' }));
-    expect(intrinsics(Template.fromStack(services).toJSON()).has('Fn::ImportValue')).toBe(true);
+    const consumer = Template.fromStack(services).toJSON();
+    expect(intrinsics(consumer).has('Fn::ImportValue')).toBe(true);
+    const [task] = Object.values<any>(consumer.Resources).filter(r => r.Type === 'AWS::ECS::TaskDefinition');
+    expect(JSON.stringify(task.Properties.ContainerDefinitions[0].Image)).not.toMatch(/AWS::AccountId|AWS::Region/);
   });
 
   test('when the name is a token', () => {
