@@ -195,7 +195,8 @@ export class SecureRepository extends ecr.RepositoryBase {
    * The URI of the image carrying `tag`. The tag is protected from the lifecycle rules: whoever asks
    * for the URI (an `ecs.ContainerImage`, a Lambda `DockerImageCode`, a CodeBuild image) deploys it.
    * In another stack, when the name, account and region are known at synth, it is a plain string
-   * (no cross-stack export); otherwise aws-cdk-lib's.
+   * (no cross-stack export); in this stack, the registry is this stack's account and region;
+   * otherwise aws-cdk-lib's.
    */
   public repositoryUriForTag(tag?: string): string {
     if (tag !== undefined) this.protectFromConsumer(tag);
