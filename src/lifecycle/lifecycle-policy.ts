@@ -134,7 +134,11 @@ export class LifecyclePolicy {
    */
   public _attach(owner: Where): void {
     this._owner = owner;
+    // A registry's repositories start from the same baseline rules: a sequence of rules found valid
+    // (without protected tags) is valid again. Rules are immutable, so the objects name the sequence.
+    if (this._protected.size === 0 && isKnownValid(this._rules)) return;
     throwAll(owner, this._violations());
+    if (this._protected.size === 0) rememberValid(this._rules);
   }
 
   /** Throws the policy's first error at the owner after undoing the change that caused it. */
@@ -451,6 +455,22 @@ function bounded(reason: string): string {
 function fitted(rules: LifecycleRule[], stringify: (obj: any) => string): LifecycleRule[] {
   if (render(rules, stringify).length <= MAX_POLICY_CHARS) return rules;
   return rules.map(r => r._withoutGeneratedDescription());
+}
+
+/** Sequences of rules (without protected tags) found valid, by their last rule. */
+const VALID_SEQUENCES = new WeakMap<LifecycleRule, LifecycleRule[][]>();
+
+function isKnownValid(rules: readonly LifecycleRule[]): boolean {
+  const last = rules[rules.length - 1];
+  return last !== undefined && (VALID_SEQUENCES.get(last) ?? []).some(seq => seq.length === rules.length && seq.every((r, i) => r === rules[i]));
+}
+
+function rememberValid(rules: readonly LifecycleRule[]): void {
+  const last = rules[rules.length - 1];
+  if (last === undefined || isKnownValid(rules)) return;
+  const known = VALID_SEQUENCES.get(last) ?? [];
+  // A few sequences per rule are enough (a baseline, a template); more would only be searched.
+  if (known.length < 8) VALID_SEQUENCES.set(last, [...known, [...rules]]);
 }
 
 /** True when a field of the rule that is written into the policy text holds a token. */

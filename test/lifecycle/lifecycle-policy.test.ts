@@ -198,6 +198,20 @@ describe('checks between rules', () => {
   });
 });
 
+describe('repositories that share baseline rules', () => {
+  test('rules found valid together are not checked again, and an invalid sequence of the same rules is still refused', () => {
+    const shared = [LifecycleRule.expireUntaggedAfter(14), LifecycleRule.keepNewest(100)];
+    const secondUntagged = LifecycleRule.custom({ tagStatus: TagStatus.UNTAGGED, countType: LifecycleCountType.IMAGE_COUNT_MORE_THAN, countNumber: 5 });
+    for (const owner of ['Test/RepoA', 'Test/RepoB']) new LifecyclePolicy({ rules: shared })._attach(owner);
+    expect(() => new LifecyclePolicy({ rules: [...shared.slice(0, 1), secondUntagged, ...shared.slice(1)] })._attach('Test/RepoC'))
+      .toThrow(/^Test\/RepoC: invalid tagStatus "untagged": only one standard rule can select untagged images/);
+    const attached = new LifecyclePolicy({ rules: shared });
+    attached._attach('Test/RepoD');
+    // A rule added later is still checked at once on a policy attached without a check.
+    expect(() => attached.addRule(secondUntagged)).toThrow(/^Test\/RepoD: invalid tagStatus "untagged"/);
+  });
+});
+
 describe('policy size and rule count', () => {
   test('at most 50 rules, protections included', () => {
     const policy = new LifecyclePolicy({ rules: Array.from({ length: 48 }, (_, i) => LifecycleRule.keepNewest(1, { tagPrefixes: [`p${i}-`] })) });
