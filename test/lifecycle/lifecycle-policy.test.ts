@@ -201,7 +201,9 @@ describe('checks between rules', () => {
 describe('repositories that share baseline rules', () => {
   test('rules found valid together are not checked again, and an invalid sequence of the same rules is still refused', () => {
     const shared = [LifecycleRule.expireUntaggedAfter(14), LifecycleRule.keepNewest(100)];
-    const secondUntagged = LifecycleRule.custom({ tagStatus: TagStatus.UNTAGGED, countType: LifecycleCountType.IMAGE_COUNT_MORE_THAN, countNumber: 5 });
+    const secondUntagged = LifecycleRule.custom({
+      tagStatus: TagStatus.UNTAGGED, countType: LifecycleCountType.IMAGE_COUNT_MORE_THAN, countNumber: 5,
+    });
     for (const owner of ['Test/RepoA', 'Test/RepoB']) new LifecyclePolicy({ rules: shared })._attach(owner);
     expect(() => new LifecyclePolicy({ rules: [...shared.slice(0, 1), secondUntagged, ...shared.slice(1)] })._attach('Test/RepoC'))
       .toThrow(/^Test\/RepoC: invalid tagStatus "untagged": only one standard rule can select untagged images/);
