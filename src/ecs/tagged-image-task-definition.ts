@@ -11,64 +11,11 @@ import { applyViolations, BlueprintValidationError, checkInteger, checkLength, c
 import { checkContainerMemory, checkFargateTaskSize, checkRootUser } from '../rules/ecs';
 
 /**
- * Properties of a `TaggedImageTaskDefinition`.
+ * The settings of a container that the essential container of a `TaggedImageTaskDefinition` and
+ * its sidecars share, with the same defaults: a non-root user, a read-only root filesystem,
+ * secrets from Secrets Manager or Parameter Store.
  */
-export interface TaggedImageTaskDefinitionProps {
-  /** The image the essential container runs. */
-  readonly image: ImageReference;
-
-  /**
-   * CPU units of the task (256, 512, 1024, 2048, 4096, 8192 or 16384).
-   *
-   * @default 256
-   */
-  readonly cpu?: number;
-
-  /**
-   * Memory of the task in MiB; the values allowed depend on `cpu` (for example 512, 1024 or 2048
-   * with 256 cpu units). An invalid pair is an error that lists the values allowed.
-   *
-   * @default 512
-   */
-  readonly memoryLimitMiB?: number;
-
-  /**
-   * Hard memory limit of the essential container in MiB: the container is stopped when it uses
-   * more. Set on every container because the AWS Control Tower control CT.ECS.PR.7 requires a
-   * container-level memory limit (at least 4 MiB).
-   *
-   * @default - the task's memoryLimitMiB less the memory limits of the sidecars
-   */
-  readonly containerMemoryLimitMiB?: number;
-
-  /**
-   * The processor architecture the image is built for.
-   *
-   * @default ecs.CpuArchitecture.ARM64
-   */
-  readonly cpuArchitecture?: ecs.CpuArchitecture;
-
-  /**
-   * Ephemeral storage of the task in GiB (21-200).
-   *
-   * @default - 20 GiB, the Fargate default
-   */
-  readonly ephemeralStorageGiB?: number;
-
-  /**
-   * The task definition family (up to 255 letters, digits, `-` and `_`).
-   *
-   * @default - a name generated from the construct path
-   */
-  readonly family?: string;
-
-  /**
-   * The name of the essential container (up to 255 letters, digits, `-` and `_`).
-   *
-   * @default 'app'
-   */
-  readonly containerName?: string;
-
+export interface SecureContainerOptions {
   /**
    * The command the container runs, replacing the image's `CMD`.
    *
@@ -139,6 +86,66 @@ export interface TaggedImageTaskDefinitionProps {
    * @default - the image's health check, if any
    */
   readonly healthCheck?: ecs.HealthCheck;
+}
+
+/**
+ * Properties of a `TaggedImageTaskDefinition`.
+ */
+export interface TaggedImageTaskDefinitionProps extends SecureContainerOptions {
+  /** The image the essential container runs. */
+  readonly image: ImageReference;
+
+  /**
+   * CPU units of the task (256, 512, 1024, 2048, 4096, 8192 or 16384).
+   *
+   * @default 256
+   */
+  readonly cpu?: number;
+
+  /**
+   * Memory of the task in MiB; the values allowed depend on `cpu` (for example 512, 1024 or 2048
+   * with 256 cpu units). An invalid pair is an error that lists the values allowed.
+   *
+   * @default 512
+   */
+  readonly memoryLimitMiB?: number;
+
+  /**
+   * Hard memory limit of the essential container in MiB: the container is stopped when it uses
+   * more. Set on every container because the AWS Control Tower control CT.ECS.PR.7 requires a
+   * container-level memory limit (at least 4 MiB).
+   *
+   * @default - the task's memoryLimitMiB less the memory limits of the sidecars
+   */
+  readonly containerMemoryLimitMiB?: number;
+
+  /**
+   * The processor architecture the image is built for.
+   *
+   * @default ecs.CpuArchitecture.ARM64
+   */
+  readonly cpuArchitecture?: ecs.CpuArchitecture;
+
+  /**
+   * Ephemeral storage of the task in GiB (21-200).
+   *
+   * @default - 20 GiB, the Fargate default
+   */
+  readonly ephemeralStorageGiB?: number;
+
+  /**
+   * The task definition family (up to 255 letters, digits, `-` and `_`).
+   *
+   * @default - a name generated from the construct path
+   */
+  readonly family?: string;
+
+  /**
+   * The name of the essential container (up to 255 letters, digits, `-` and `_`).
+   *
+   * @default 'app'
+   */
+  readonly containerName?: string;
 
   /**
    * The task role, the identity of the application. Statements added with `addToTaskRolePolicy`
@@ -212,7 +219,7 @@ export interface TaggedImageTaskDefinitionProps {
  * pull granted to the execution role, mutable tags refused), a hard memory limit, a non-root user, a
  * read-only root filesystem and logs to the task's log group (stream `<prefix>/<container name>/<task id>`).
  */
-export interface SidecarOptions {
+export interface SidecarOptions extends SecureContainerOptions {
   /**
    * The image. An image outside ECR is accepted only by digest (`ImageReference.fromRegistry`); it
    * bypasses ECR scanning and the pull-through cache.
@@ -245,69 +252,6 @@ export interface SidecarOptions {
    * @default true
    */
   readonly essential?: boolean;
-
-  /**
-   * The command the container runs, replacing the image's `CMD`.
-   *
-   * @default - the image's command
-   */
-  readonly command?: string[];
-
-  /**
-   * The user (and group) the container runs as; root is rejected unless `allowRootUser` is true.
-   *
-   * @default '1000:1000'
-   */
-  readonly user?: string;
-
-  /**
-   * Let the container run as root.
-   *
-   * @default false
-   */
-  readonly allowRootUser?: boolean;
-
-  /**
-   * Mount the container's root filesystem read-only.
-   *
-   * @default true
-   */
-  readonly readonlyRootFilesystem?: boolean;
-
-  /**
-   * Absolute paths that stay writable (task volumes on the ephemeral storage, empty at start).
-   *
-   * @default - none
-   */
-  readonly writablePaths?: string[];
-
-  /**
-   * Secrets given to the container as environment variables (read access goes to the execution role).
-   *
-   * @default - none
-   */
-  readonly secrets?: { [name: string]: ecs.Secret };
-
-  /**
-   * Plain environment variables; names that look like secrets get a warning.
-   *
-   * @default - none
-   */
-  readonly environment?: { [name: string]: string };
-
-  /**
-   * Port mappings of the container.
-   *
-   * @default - none
-   */
-  readonly portMappings?: ecs.PortMapping[];
-
-  /**
-   * The container health check.
-   *
-   * @default - the image's health check, if any
-   */
-  readonly healthCheck?: ecs.HealthCheck;
 }
 
 /** Container names, task families and volume names: up to 255 letters, digits, `-` and `_`. */

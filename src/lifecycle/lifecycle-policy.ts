@@ -180,7 +180,7 @@ export class LifecyclePolicy {
     // rule's generated description, and generated descriptions are left out when the text would
     // exceed ECR's limit. So only a newly protected tag is checked.
     if (this._owner && before === undefined) {
-      this.checkOrUndo(() => before === undefined ? this._protected.delete(tag) : this._protected.set(tag, before));
+      this.checkOrUndo(() => this._protected.delete(tag));
     }
   }
 
@@ -242,11 +242,7 @@ export class LifecyclePolicy {
   /** The policy text with generated descriptions fitted to ECR's limit, for checking (not for tokens). */
   private fittedText(): string {
     const memo = this.memo();
-    if (memo.text === undefined) {
-      const rules = this.resolvedRules();
-      const text = render(rules, JSON.stringify);
-      memo.text = text.length <= MAX_POLICY_CHARS ? text : render(rules.map(r => r._withoutGeneratedDescription()), JSON.stringify);
-    }
+    memo.text ??= render(fitted(this.resolvedRules(), JSON.stringify), JSON.stringify);
     return memo.text;
   }
 
@@ -420,7 +416,6 @@ export class LifecyclePolicy {
     return render(rules, stringify);
   }
 }
-
 
 /** Throws every violation in one validation error (the first one's fields, every message). */
 function throwAll(where: Where, violations: Violation[]): void {

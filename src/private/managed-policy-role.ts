@@ -69,26 +69,33 @@ export class ManagedPolicyRole extends iam.Role {
 }
 
 /** The construct id of the stack's shared authorization policy, at the stack root. */
-export const SHARED_AUTHORIZATION_POLICY_ID = 'RegistryAuthorizationPolicy';
+const SHARED_AUTHORIZATION_POLICY_ID = 'RegistryAuthorizationPolicy';
+
+/** Marks the shared policy this library made (a global symbol: two copies of the library share it). */
+const SHARED_AUTHORIZATION_POLICY = Symbol.for('cdk-ecr-blueprints.sharedAuthorizationPolicy');
 
 /**
  * The one customer-managed policy per stack that holds `ecr:GetAuthorizationToken` on `*`, attached
  * to every role of the stack that pulls from ECR. The statement is the same for every role, so one
  * policy grants each role exactly what a policy of its own would, in one resource instead of one per
  * role (and one of the account's customer-managed policies, 1,500 by default, instead of one per
- * service). Found by construct id, so that two copies of the library in one app share it.
+ * service). Found by construct id and marked, so that two copies of the library in one app share it
+ * and no construct of the user's under that id is ever attached to the roles.
  */
 function sharedAuthorizationPolicy(stack: Stack): iam.ManagedPolicy {
   const existing = stack.node.tryFindChild(SHARED_AUTHORIZATION_POLICY_ID);
   if (existing) {
-    if (!(existing instanceof iam.ManagedPolicy)) {
+    if (!(SHARED_AUTHORIZATION_POLICY in existing) || !(existing instanceof iam.ManagedPolicy)) {
       throw new BlueprintValidationError(existing, 'construct id', SHARED_AUTHORIZATION_POLICY_ID,
-        `the library keeps the stack's shared ecr:GetAuthorizationToken policy under this id at the stack root; rename this ${existing.constructor.name}`);
+        'the library keeps the stack\'s shared ecr:GetAuthorizationToken policy under this id at the stack root and attaches it to ' +
+        `every execution role of the stack; rename this ${existing.constructor.name}`);
     }
     return existing;
   }
-  return new iam.ManagedPolicy(stack, SHARED_AUTHORIZATION_POLICY_ID, {
+  const policy = new iam.ManagedPolicy(stack, SHARED_AUTHORIZATION_POLICY_ID, {
     description: 'ecr:GetAuthorizationToken for the roles of this stack that pull from ECR (the action has no resource-level permission)',
     statements: [new iam.PolicyStatement({ actions: ['ecr:GetAuthorizationToken'], resources: ['*'] })],
   });
+  Object.defineProperty(policy, SHARED_AUTHORIZATION_POLICY, { value: true });
+  return policy;
 }

@@ -178,8 +178,8 @@ export class SecureRepository extends ecr.RepositoryBase {
     });
     this.resource.applyRemovalPolicy(removal);
 
-    this.repositoryName = this.acrossStacks(this.getResourceNameAttribute(this.resource.ref), loc => loc.name);
-    this.repositoryArn = this.acrossStacks(this.getResourceArnAttribute(this.resource.attrArn, {
+    this.repositoryName = this.acrossStacks(() => this.getResourceNameAttribute(this.resource.ref), loc => loc.name);
+    this.repositoryArn = this.acrossStacks(() => this.getResourceArnAttribute(this.resource.attrArn, {
       service: 'ecr',
       resource: 'repository',
       resourceName: this.physicalName,
@@ -201,7 +201,7 @@ export class SecureRepository extends ecr.RepositoryBase {
   public repositoryUriForTag(tag?: string): string {
     if (tag !== undefined) this.protectFromConsumer(tag);
     const suffix = tag ? `:${tag}` : '';
-    return this.imageUri(suffix, () => super.repositoryUriForTag(tag), loc => `${loc.registry}/${loc.name}${suffix}`);
+    return this.acrossStacks(() => super.repositoryUriForTag(tag), loc => `${loc.registry}/${loc.name}${suffix}`, this.uriHere(suffix));
   }
 
   /**
@@ -211,7 +211,7 @@ export class SecureRepository extends ecr.RepositoryBase {
   public repositoryUriForDigest(digest?: string): string {
     if (digest !== undefined) this.recordDigest(digest, 'repositoryUriForDigest');
     const suffix = digest ? `@${digest}` : '';
-    return this.imageUri(suffix, () => super.repositoryUriForDigest(digest), loc => `${loc.registry}/${loc.name}${suffix}`);
+    return this.acrossStacks(() => super.repositoryUriForDigest(digest), loc => `${loc.registry}/${loc.name}${suffix}`, this.uriHere(suffix));
   }
 
   /**
@@ -363,41 +363,30 @@ export class SecureRepository extends ecr.RepositoryBase {
   }
 
   /**
-   * A value that resolves to `pick(location)` where the consumer can do without a cross-stack
-   * reference, and to aws-cdk-lib's `fallback` everywhere else (this stack, unknown names or environments).
+   * A value that resolves, for the consumer that resolves it, to `pick(location)` where the consumer
+   * can do without a cross-stack reference (another stack, with the name, account and region known);
+   * to `here`, when given, in this stack; and to aws-cdk-lib's `general` everywhere else (a
+   * cross-stack reference, or this stack). Image URIs give `here`: this stack's account and region,
+   * as the repository is made in this stack, where aws-cdk-lib reads them out of the ARN because its
+   * repositories may be imported.
    */
-  private acrossStacks(fallback: string, pick: (location: RepositoryLocation) => string): string {
-    const value = Lazy.uncachedString({
-      produce: (context: IResolveContext) => {
-        const location = this.referenceFor(context.scope);
-        return location ? pick(location) : fallback;
-      },
-    });
-    // The app-wide pass reads image URIs from the construct tree: it sees the fallback's structure.
-    registerTokenStructure(value, fallback);
-    return value;
-  }
-
-  /**
-   * An image URI of this repository, for the consumer that resolves it: a plain string in another
-   * stack when the name, account and region are known (`pick`); in this stack, the account and
-   * region of this stack (the repository is made here, so its ARN has them): shorter than
-   * aws-cdk-lib's, which reads them out of the ARN because its repositories may be imported; and
-   * aws-cdk-lib's (`general`, a cross-stack reference) everywhere else.
-   */
-  private imageUri(suffix: string, general: () => string, pick: (location: RepositoryLocation) => string): string {
-    const here = `${this.stack.account}.dkr.ecr.${this.stack.region}.${this.stack.urlSuffix}/${this.repositoryName}${suffix}`;
-    let elsewhere: string | undefined;
+  private acrossStacks(general: () => string, pick: (location: RepositoryLocation) => string, here?: string): string {
+    let fallback: string | undefined;
     const value = Lazy.uncachedString({
       produce: (context: IResolveContext) => {
         const location = this.referenceFor(context.scope);
         if (location) return pick(location);
-        return Stack.of(context.scope) === this.stack ? here : (elsewhere ??= general());
+        return here !== undefined && Stack.of(context.scope) === this.stack ? here : (fallback ??= general());
       },
     });
-    // The app-wide pass reads image URIs from the construct tree: it sees the structure of this stack's form.
-    registerTokenStructure(value, here);
+    // The app-wide pass reads image URIs from the construct tree: it sees this structure.
+    registerTokenStructure(value, here ?? (fallback ??= general()));
     return value;
+  }
+
+  /** An image URI of this repository as this stack writes it: this stack's account and region. */
+  private uriHere(suffix: string): string {
+    return `${this.stack.account}.dkr.ecr.${this.stack.region}.${this.stack.urlSuffix}/${this.repositoryName}${suffix}`;
   }
 
   private validateLifecycle(): string[] {

@@ -259,6 +259,13 @@ describe('6. two copies of the library in one app', () => {
     expect(actedOnDeployed(policyText(stack, 'Worker'), [{ tag: 'v7' }])).toEqual([]);
     expect(otherRepo.lifecyclePolicy.protectedTags).toEqual(['v7']);
     expect(findings(app)).toEqual([]);
+    // The task definitions of both copies share the stack's log key and its authorization policy.
+    const t = Template.fromStack(stack);
+    expect(Object.keys(t.findResources('AWS::KMS::Key')).filter(id => id.startsWith('SharedLogKey'))).toHaveLength(1);
+    const authorization = t.findResources('AWS::IAM::ManagedPolicy', {
+      Properties: { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: 'ecr:GetAuthorizationToken' })]) } },
+    });
+    expect(Object.keys(authorization)).toEqual([expect.stringMatching(/^RegistryAuthorizationPolicy/)]);
   });
 });
 

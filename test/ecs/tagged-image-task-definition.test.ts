@@ -467,10 +467,17 @@ describe('shared authorization policy', () => {
     });
   });
 
-  test('a construct of another kind under the id RegistryAuthorizationPolicy at the stack root is refused by name', () => {
-    const s = stack();
-    new iam.Role(s, 'RegistryAuthorizationPolicy', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
-    expect(() => taskIn(s)).toThrow(/^Test\/RegistryAuthorizationPolicy: invalid construct id "RegistryAuthorizationPolicy": the library keeps the stack's shared ecr:GetAuthorizationToken policy under this id/);
+  test('a construct of the user\'s under the id RegistryAuthorizationPolicy at the stack root is refused, never attached', () => {
+    const refused = /^Test\/RegistryAuthorizationPolicy: invalid construct id "RegistryAuthorizationPolicy": the library keeps the stack's shared ecr:GetAuthorizationToken policy under this id/;
+    const withRole = stack();
+    new iam.Role(withRole, 'RegistryAuthorizationPolicy', { assumedBy: new iam.ServicePrincipal('ecs-tasks.amazonaws.com') });
+    expect(() => taskIn(withRole)).toThrow(refused);
+    // A managed policy of the user's would otherwise give its statements to every execution role.
+    const withPolicy = stack();
+    new iam.ManagedPolicy(withPolicy, 'RegistryAuthorizationPolicy', {
+      statements: [new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: ['arn:aws:s3:::bucket/*'] })],
+    });
+    expect(() => taskIn(withPolicy)).toThrow(refused);
   });
 });
 

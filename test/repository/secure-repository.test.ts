@@ -1,9 +1,10 @@
-import { App, CfnParameter, Errors, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Errors, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import { nagFindings } from '../../scripts/compliance';
 import { LifecycleRule, RepositoryBaseline, SecureRepository } from '../../src';
 
 function stack(): Stack {
@@ -272,6 +273,25 @@ describe('grants and repository policy', () => {
         })],
       },
     });
+  });
+
+  test('grantPullToOrganization acknowledges cdk-nag AwsSolutions-ECR1 on that repository only', () => {
+    const s = stack();
+    new SecureRepository(s, 'Granted').grantPullToOrganization('o-abc123def4');
+    // The same bounded "*" principal written by hand on another repository is still reported there.
+    new SecureRepository(s, 'ByHand').addToResourcePolicy(new iam.PolicyStatement({
+      principals: [new iam.AnyPrincipal()],
+      actions: ['ecr:BatchGetImage'],
+      conditions: { StringEquals: { 'aws:PrincipalOrgID': 'o-abc123def4' } },
+    }));
+    const ecr1 = nagFindings(s.node.root as App).filter(f => f.rule.startsWith('AwsSolutions-ECR1')).map(f => f.resource);
+    expect(ecr1.some(r => r.startsWith('Test/ByHand/'))).toBe(true);
+    expect(ecr1.filter(r => r.startsWith('Test/Granted/'))).toEqual([]);
+    const [acknowledgement] = s.node.findChild('Granted').node.defaultChild!.node.metadata
+      .filter(m => m.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY).map(m => m.data);
+    // One acknowledgement, of that rule, naming the organization (aws-cdk-lib prefixes the ids it stores).
+    expect(Object.entries(acknowledgement)).toEqual([[expect.stringMatching(/(^|::)AwsSolutions-ECR1$/),
+      expect.stringContaining('StringEquals aws:PrincipalOrgID o-abc123def4')]]);
   });
 
   test('rejects a bad account id', () => {
